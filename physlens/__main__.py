@@ -1,0 +1,3 @@
+from physlens.cli import main
+
+main()

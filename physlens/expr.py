@@ -1,0 +1,188 @@
+"""Safe expression text <-> sympy.
+
+User-supplied text is never ``eval``ed (and never passed to ``sympify``, which
+evaluates Python). Text is parsed by Python's ``ast`` module, which only builds a
+syntax tree, and the tree is walked with a whitelist: numbers, the allowed variable
+names, ``+ - * / ** ^``, unary minus and calls of whitelisted functions. Everything
+else (attributes, subscripts, lambdas, keywords, dunder names...) is refused.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import keyword
+import tokenize
+from typing import Iterable, Mapping
+
+import sympy
+
+from physlens.errors import ExpressionError
+
+MAX_EXPRESSION_LENGTH = 20_000
+MAX_DEPTH = 200
+
+FUNCTIONS: Mapping[str, object] = {
+    "sqrt": sympy.sqrt,
+    "exp": sympy.exp,
+    "log": sympy.log,
+    "ln": sympy.log,
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "tan": sympy.tan,
+    "asin": sympy.asin,
+    "acos": sympy.acos,
+    "atan": sympy.atan,
+    "arcsin": sympy.asin,
+    "arccos": sympy.acos,
+    "arctan": sympy.atan,
+    "sinh": sympy.sinh,
+    "cosh": sympy.cosh,
+    "tanh": sympy.tanh,
+    "abs": sympy.Abs,
+    "Abs": sympy.Abs,
+    "cbrt": sympy.cbrt,
+    "square": lambda x: x**2,
+    "cube": lambda x: x**3,
+}
+CONSTANTS: Mapping[str, sympy.Expr] = {"pi": sympy.pi, "E": sympy.E}
+
+_BINARY = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a**b,
+}
+
+
+def _normalise_tokens(text: str, names: set[str]) -> tuple[str, dict[str, str]]:
+    """Token-level rewrites before ``ast`` parses the text: ``^`` becomes ``**`` (with
+    the precedence of a power, which a textual swap after parsing would not give), and
+    variables named like Python keywords (``lambda``) get a placeholder."""
+    mapping = {n: f"physlens_kw_{n}" for n in names if keyword.iskeyword(n)}
+    if "^" not in text and not mapping:
+        return text, {}
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError) as error:
+        raise ExpressionError(f"cannot read expression: {error}") from None
+    out = []
+    for token in tokens:
+        string = token.string
+        if token.type == tokenize.NAME:
+            string = mapping.get(string, string)
+        elif token.type == tokenize.OP and string == "^":
+            string = "**"
+        out.append((token.type, string))
+    return tokenize.untokenize(out), {v: k for k, v in mapping.items()}
+
+
+def parse_expression(
+    text: str,
+    variables: Iterable[str] = (),
+    *,
+    allow_unknown_names: bool = False,
+) -> sympy.Expr:
+    """Parse expression text into sympy using only the given variable names.
+
+    ``allow_unknown_names`` admits any plain identifier as a symbol (used to read
+    equations from trusted tables such as the Feynman database); dunder names are
+    refused either way.
+    """
+    if not isinstance(text, str):
+        raise ExpressionError(f"expression must be text, got {type(text).__name__}")
+    if len(text) > MAX_EXPRESSION_LENGTH:
+        raise ExpressionError(f"expression is {len(text):,} characters long; at most {MAX_EXPRESSION_LENGTH:,} are allowed")
+    if not text.strip():
+        raise ExpressionError("expression is empty")
+    names = set(variables)
+    source, placeholders = _normalise_tokens(text.strip(), names)
+    try:
+        tree = ast.parse(source, mode="eval")
+    except (SyntaxError, ValueError, MemoryError, RecursionError) as error:
+        raise ExpressionError(f"cannot parse expression {text[:80]!r}: {type(error).__name__}") from None
+    symbols = {n: sympy.Symbol(n, real=True) for n in names}
+
+    def build(node: ast.AST, depth: int) -> sympy.Expr:
+        if depth > MAX_DEPTH:
+            raise ExpressionError(f"expression nests deeper than {MAX_DEPTH} levels")
+        if isinstance(node, ast.Expression):
+            return build(node.body, depth + 1)
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ExpressionError(f"only numbers are allowed as constants, not {type(value).__name__} {value!r:.40}")
+            if isinstance(value, int) and abs(value) > 10**30:
+                raise ExpressionError("integer constant too large")
+            return sympy.Integer(value) if isinstance(value, int) else sympy.Float(value)
+        if isinstance(node, ast.Name):
+            name = placeholders.get(node.id, node.id)
+            if name.startswith("__") or "__" in name:
+                raise ExpressionError(f"name {name!r} is not allowed")
+            if name in symbols:
+                return symbols[name]
+            if name in CONSTANTS:
+                return CONSTANTS[name]
+            if allow_unknown_names:
+                symbols[name] = sympy.Symbol(name, real=True)
+                return symbols[name]
+            valid = ", ".join(sorted(names)) or "(none)"
+            raise ExpressionError(f"unknown name {name!r} in expression; valid variables: {valid}; constants: pi, E")
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+            left, right = build(node.left, depth + 1), build(node.right, depth + 1)
+            if isinstance(node.op, ast.Pow) and right.is_Number and abs(float(right)) > 1000:
+                raise ExpressionError("exponent larger than 1000 is not allowed")
+            return _BINARY[type(node.op)](left, right)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            operand = build(node.operand, depth + 1)
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+                shown = node.func.id if isinstance(node.func, ast.Name) else type(node.func).__name__
+                raise ExpressionError(f"function {shown!r} is not allowed; allowed: {', '.join(sorted(FUNCTIONS))}")
+            if node.keywords or len(node.args) != 1:
+                raise ExpressionError(f"function {node.func.id!r} takes exactly one positional argument")
+            return FUNCTIONS[node.func.id](build(node.args[0], depth + 1))
+        raise ExpressionError(f"{type(node).__name__} is not allowed in an expression")
+
+    try:
+        result = build(tree, 0)
+    except RecursionError:
+        raise ExpressionError(f"expression nests deeper than {MAX_DEPTH} levels") from None
+    if not isinstance(result, sympy.Expr):
+        raise ExpressionError("expression does not evaluate to a mathematical expression")
+    return result
+
+
+def to_text(expression: sympy.Expr) -> str:
+    """Plain text that :func:`parse_expression` reads back to the same expression."""
+    return sympy.sstr(expression, order="none")
+
+
+def to_latex(expression: sympy.Expr) -> str:
+    return sympy.latex(expression)
+
+
+def to_mathml(expression: sympy.Expr) -> str:
+    """Presentation MathML wrapped in a ``<math>`` element, for HTML reports."""
+    body = sympy.mathml(expression, printer="presentation")
+    return f'<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">{body}</math>'
+
+
+def symbols_for(names: Iterable[str]) -> dict[str, sympy.Symbol]:
+    """The sympy symbols physlens uses for variable names (real-valued)."""
+    return {n: sympy.Symbol(n, real=True) for n in names}
+
+
+def count_complexity(expression: sympy.Expr) -> int:
+    """Number of nodes in the expression tree (SRBench's model size)."""
+    return int(sympy.count_ops(expression, visual=False)) + len(list(sympy.preorder_traversal(expression))) // 2 + 1
+
+
+def to_function(expression: sympy.Expr, names: Iterable[str]):
+    """A numpy function of the named columns. The expression was built by this module
+    from whitelisted parts, so lambdify only ever sees sympy objects, never user text."""
+    names = list(names)
+    syms = [sympy.Symbol(n, real=True) for n in names]
+    return sympy.lambdify(syms, expression, modules="numpy")

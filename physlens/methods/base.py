@@ -1,0 +1,236 @@
+"""The estimator contract every method follows, its taxonomy, the registry, and the
+:class:`Interpretation` a fitted method returns.
+
+Following scikit-learn: ``__init__`` only stores keyword hyperparameters; ``fit``
+validates and learns; learned state ends in ``_``; randomness comes only through
+``random_state``. Each method declares its taxonomy (the review's five axes) and the
+kind of dataset it consumes, so comparisons match methods to data through the registry.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar
+
+import numpy as np
+import sympy
+from sklearn.base import BaseEstimator
+
+from physlens.errors import ParameterError, PhyslensError
+from physlens.validate.verdict import Verdict
+
+AXES = {
+    "origin": ("intrinsic", "post-hoc"),
+    "mechanism": ("mechanistic", "functional"),
+    "scope": ("local", "global"),
+    "aim": ("verifying", "discovering"),
+    "level": ("low", "high"),
+}
+INTERPRETATION_KINDS = (
+    "equation",
+    "dynamics",
+    "latent",
+    "order_parameter",
+    "couplings",
+    "invariant",
+    "attribution",
+    "hamiltonian",
+    "force_law",
+)
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """Where a method sits on the review's five axes."""
+
+    origin: str
+    mechanism: str
+    scope: str
+    aim: str
+    level: str
+
+    def __post_init__(self) -> None:
+        for axis, allowed in AXES.items():
+            if getattr(self, axis) not in allowed:
+                raise ValueError(f"taxonomy {axis}={getattr(self, axis)!r}; valid: {allowed}")
+
+    def to_dict(self) -> dict[str, str]:
+        return {axis: getattr(self, axis) for axis in AXES}
+
+    def __str__(self) -> str:
+        return ", ".join(getattr(self, axis) for axis in AXES)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return float(value) if math.isfinite(float(value)) else None
+    if isinstance(value, sympy.Basic):
+        return sympy.sstr(value)
+    return value
+
+
+@dataclass
+class Interpretation:
+    """What a method extracted, in one of :data:`INTERPRETATION_KINDS`, with its verdicts.
+
+    ``expressions`` maps a name (target, state variable, invariant) to a sympy
+    expression; ``values`` holds numbers a person reads (R2, T_c...); ``arrays``
+    matrices such as couplings; ``table`` a pandas DataFrame such as a Pareto front.
+    ``found`` is False when no interpretation survived its checks, and ``reasons``
+    then says why.
+    """
+
+    kind: str
+    method: str
+    taxonomy: Taxonomy
+    found: bool
+    summary: str = ""
+    expressions: dict[str, sympy.Expr] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    table: Any = None
+    verdicts: list[Verdict] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.kind not in INTERPRETATION_KINDS:
+            raise ValueError(f"interpretation kind {self.kind!r}; valid: {INTERPRETATION_KINDS}")
+
+    def to_sympy(self) -> sympy.Expr | dict[str, sympy.Expr]:
+        if len(self.expressions) == 1:
+            return next(iter(self.expressions.values()))
+        return dict(self.expressions)
+
+    def equations(self) -> dict[str, sympy.Eq]:
+        return {name: sympy.Eq(sympy.Symbol(name), rhs) for name, rhs in self.expressions.items()}
+
+    def to_latex(self) -> str:
+        return " \\\\ ".join(
+            f"{sympy.latex(sympy.Symbol(name))} = {sympy.latex(rhs)}" for name, rhs in self.expressions.items()
+        )
+
+    def to_text(self) -> str:
+        lines = [f"{name} = {sympy.sstr(rhs)}" for name, rhs in self.expressions.items()]
+        return "\n".join(lines) if lines else self.summary
+
+    def to_dict(self) -> dict[str, Any]:
+        table = None
+        if self.table is not None:
+            table = _jsonable(self.table.to_dict(orient="records"))
+        return {
+            "kind": self.kind,
+            "method": self.method,
+            "taxonomy": self.taxonomy.to_dict(),
+            "found": bool(self.found),
+            "summary": self.summary,
+            "expressions": {k: sympy.sstr(v) for k, v in self.expressions.items()},
+            "latex": {k: sympy.latex(v) for k, v in self.expressions.items()},
+            "values": _jsonable(self.values),
+            "arrays": _jsonable(self.arrays),
+            "table": table,
+            "verdicts": [v.to_dict() for v in self.verdicts],
+            "reasons": list(self.reasons),
+        }
+
+    def _repr_latex_(self) -> str | None:
+        return f"$\\displaystyle {self.to_latex()}$" if self.expressions else None
+
+    def _repr_html_(self) -> str:
+        import html
+
+        rows = "".join(
+            f"<tr><td>{html.escape(v.name)}</td><td>{v.mark}</td><td>{'' if v.score is None else f'{v.score:.4g}'}</td>"
+            f"<td>{html.escape(v.reason)}</td></tr>"
+            for v in self.verdicts
+        )
+        from physlens.expr import to_mathml
+
+        eqs = "".join(to_mathml(sympy.Eq(sympy.Symbol(k), v)) for k, v in self.expressions.items())
+        status = "found" if self.found else "not found: " + "; ".join(self.reasons)
+        return (
+            f"<div><b>{html.escape(self.method)}</b> ({html.escape(str(self.taxonomy))}): {html.escape(status)}"
+            f"{eqs}<table><tr><th>check</th><th>result</th><th>score</th><th>reason</th></tr>{rows}</table></div>"
+        )
+
+
+class NotFittedError(PhyslensError):
+    """interpret()/predict() called before fit()."""
+
+
+class Method(BaseEstimator):
+    """Base of every physlens method (a scikit-learn style estimator).
+
+    Subclasses set ``taxonomy`` and ``consumes`` (a dataset kind), implement ``fit``
+    and ``interpret``, and ``fit_dataset`` to fit straight from a :class:`Dataset`.
+    """
+
+    taxonomy: ClassVar[Taxonomy]
+    consumes: ClassVar[str] = "table"
+    interpretation_kind: ClassVar[str] = "equation"
+
+    def fit_dataset(self, dataset) -> "Method":
+        raise NotImplementedError(f"{type(self).__name__} does not fit from a Dataset yet")
+
+    def interpret(self) -> Interpretation:
+        raise NotImplementedError
+
+    def _check_is_fitted(self, attribute: str) -> None:
+        if not hasattr(self, attribute):
+            raise NotFittedError(f"{type(self).__name__} is not fitted yet; call fit() first")
+
+
+def check_parameter(owner: str, name: str, value: Any, valid: Callable[[Any], bool], description: str) -> None:
+    """Raise a ParameterError naming the parameter and what would be valid."""
+    try:
+        ok = bool(valid(value))
+    except Exception:
+        ok = False
+    if not ok:
+        raise ParameterError(f"{owner}: parameter {name}={value!r} is invalid; expected {description}")
+
+
+def positive_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+
+
+def seed_or_none(value: Any) -> bool:
+    return value is None or (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 0)
+
+
+_REGISTRY: dict[str, type[Method]] = {}
+
+
+def register(name: str) -> Callable[[type[Method]], type[Method]]:
+    """Class decorator adding a method to the registry under ``name``."""
+
+    def decorate(cls: type[Method]) -> type[Method]:
+        if name in _REGISTRY and _REGISTRY[name] is not cls:
+            raise ValueError(f"method name {name!r} registered twice")
+        cls.method_name = name
+        _REGISTRY[name] = cls
+        return cls
+
+    return decorate
+
+
+def available_methods() -> dict[str, type[Method]]:
+    """Every registered method; imports each module of :mod:`physlens.methods` once."""
+    import physlens.methods as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        if not module.name.startswith("_") and module.name != "base":
+            importlib.import_module(f"physlens.methods.{module.name}")
+    return dict(sorted(_REGISTRY.items()))

@@ -1,0 +1,97 @@
+"""One self-contained HTML page (no CDN, no network): equations as MathML, figures as
+inline SVG, verdict tables with reasons, tables sortable by a few lines of inline JS."""
+
+from __future__ import annotations
+
+import html
+from typing import Iterable
+
+import sympy
+
+from physlens.expr import to_mathml
+from physlens.report.section import Section
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;margin:.8em 0;font-size:.92em}
+td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}
+th{background:#f3f3f3;cursor:pointer}
+.pass{color:#176c2c;font-weight:600}.fail{color:#b3261e;font-weight:600}.na{color:#777}
+.badge{display:inline-block;padding:.1em .5em;border-radius:.6em;font-size:.85em}
+.ok{background:#dff3e4;color:#176c2c}.bad{background:#fbe0de;color:#b3261e}
+figure{margin:1em 0}figcaption{font-size:.9em;color:#555}
+.tax{color:#555;font-size:.9em}
+"""
+
+_SORT_SCRIPT = """
+document.querySelectorAll('table.sortable th').forEach(function(th){
+  th.addEventListener('click',function(){
+    var table=th.closest('table'),body=table.tBodies[0],i=Array.prototype.indexOf.call(th.parentNode.children,th);
+    var asc=th.dataset.asc!=='1';th.dataset.asc=asc?'1':'0';
+    var rows=Array.prototype.slice.call(body.rows);
+    rows.sort(function(a,b){var x=a.cells[i].textContent,y=b.cells[i].textContent,nx=parseFloat(x),ny=parseFloat(y);
+      var c=(!isNaN(nx)&&!isNaN(ny))?nx-ny:x.localeCompare(y);return asc?c:-c;});
+    rows.forEach(function(r){body.appendChild(r);});
+  });
+});
+"""
+
+
+def _verdict_rows(verdicts) -> str:
+    css = {True: "pass", False: "fail", None: "na"}
+    return "".join(
+        f"<tr><td>{html.escape(v.name)}</td><td class='{css[v.passed]}'>{v.mark}</td>"
+        f"<td>{'' if v.score is None else f'{v.score:.4g}'}</td><td>{html.escape(v.reason)}</td></tr>"
+        for v in verdicts
+    )
+
+
+def dataframe_html(frame, *, sortable: bool = True) -> str:
+    classes = "sortable" if sortable else ""
+    return frame.to_html(index=False, classes=classes, border=0, escape=True, float_format=lambda v: f"{v:.6g}")
+
+
+def render_section(section: Section) -> str:
+    parts = [f"<section id='{html.escape(section.key)}'><h2>{html.escape(section.title)} "]
+    badge = "<span class='badge ok'>recovered</span>" if section.passed else "<span class='badge bad'>not recovered</span>"
+    parts.append(badge + "</h2>")
+    parts.append(f"<p>{html.escape(section.text)}</p>")
+    for interp in section.interpretations:
+        status = "found" if interp.found else "nothing trustworthy found"
+        parts.append(
+            f"<h3>{html.escape(interp.method)}: {html.escape(status)}</h3>"
+            f"<p class='tax'>taxonomy: {html.escape(str(interp.taxonomy))}</p>"
+        )
+        if interp.summary:
+            parts.append(f"<p>{html.escape(interp.summary)}</p>")
+        for name, rhs in interp.expressions.items():
+            parts.append(to_mathml(sympy.Eq(sympy.Symbol(name), rhs, evaluate=False)))
+        if interp.reasons and not interp.found:
+            parts.append("<ul>" + "".join(f"<li>{html.escape(r)}</li>" for r in interp.reasons) + "</ul>")
+        if interp.verdicts:
+            parts.append(
+                "<table class='sortable'><thead><tr><th>check</th><th>result</th><th>score</th><th>reason</th></tr></thead>"
+                f"<tbody>{_verdict_rows(interp.verdicts)}</tbody></table>"
+            )
+    for frame in section.tables:
+        parts.append(dataframe_html(frame))
+    for figure in section.figures:
+        parts.append(f"<figure>{figure.svg}<figcaption>{html.escape(figure.caption)}</figcaption></figure>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def render_page(title: str, intro: str, sections: Iterable[Section]) -> str:
+    sections = list(sections)
+    index = "".join(
+        f"<li><a href='#{html.escape(s.key)}'>{html.escape(s.title)}</a> - {'recovered' if s.passed else 'not recovered'}</li>"
+        for s in sections
+    )
+    body = "".join(render_section(s) for s in sections)
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(intro)}</p><ul>{index}</ul>{body}"
+        f"<script>{_SORT_SCRIPT}</script></body></html>"
+    )

@@ -1,0 +1,26 @@
+"""The outcome of one check of an interpretation against physics or truth."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One check's outcome. ``passed`` is None when the check does not apply
+    (for example dimensional consistency when no units were given)."""
+
+    name: str
+    passed: bool | None
+    score: float | None
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        score = None if self.score is None or not math.isfinite(self.score) else float(self.score)
+        return {"name": self.name, "passed": self.passed, "score": score, "reason": self.reason}
+
+    @property
+    def mark(self) -> str:
+        return {True: "pass", False: "FAIL", None: "n/a"}[self.passed]
