@@ -186,3 +186,47 @@ def to_function(expression: sympy.Expr, names: Iterable[str]):
     names = list(names)
     syms = [sympy.Symbol(n, real=True) for n in names]
     return sympy.lambdify(syms, expression, modules="numpy")
+
+
+def simple_numbers(value: float, *, max_denominator: int = 12) -> list[sympy.Expr]:
+    """Simple closed forms near ``value``, simplest first: 0, p/q, p/q*pi, p/q*sqrt(2)...
+
+    Used to snap fitted constants; the caller decides on data whether a snap is kept.
+    """
+    import math
+    from fractions import Fraction
+
+    candidates: list[sympy.Expr] = []
+    if not math.isfinite(value):
+        return candidates
+    candidates.append(sympy.Integer(0))
+    bases = [(sympy.Integer(1), 1.0), (sympy.pi, math.pi), (1 / sympy.pi, 1 / math.pi), (sympy.sqrt(2), math.sqrt(2)),
+             (sympy.sqrt(sympy.pi), math.sqrt(math.pi)), (sympy.pi**2, math.pi**2), (sympy.sqrt(3), math.sqrt(3)),
+             (sympy.E, math.e)]
+    for symbol, numeric in bases:
+        ratio = Fraction(value / numeric).limit_denominator(max_denominator)
+        if ratio != 0 and abs(ratio.numerator) <= 1000:
+            candidates.append(sympy.Rational(ratio.numerator, ratio.denominator) * symbol)
+    for power in (1, -1):  # square roots such as 1/sqrt(2*pi)
+        ratio = Fraction(value**2 / math.pi**power).limit_denominator(max_denominator)
+        if ratio != 0 and abs(ratio.numerator) <= 1000:
+            candidates.append(math.copysign(1, value) * sympy.sqrt(sympy.Rational(ratio.numerator, ratio.denominator) * sympy.pi**power))
+    # nearest first, then by simplicity
+    return sorted(set(candidates), key=lambda c: (abs(float(c) - value) / max(abs(value), 1e-300) > 1e-6, count_complexity(c)))
+
+
+def snap_constants(expression: sympy.Expr, *, rel_tol: float = 1e-4, abs_tol: float = 1e-4) -> sympy.Expr:
+    """Replace each float by the simplest close number (|c| < abs_tol -> 0, else p/q or
+    p/q*pi within rel_tol). This is the SRBench-style rounding used when scoring
+    exactness; the search itself snaps on held-out data instead."""
+    replacements = {}
+    for number in expression.atoms(sympy.Float):
+        value = float(number)
+        if abs(value) < abs_tol:
+            replacements[number] = sympy.Integer(0)
+            continue
+        for candidate in simple_numbers(value):
+            if candidate != 0 and abs(float(candidate) - value) <= rel_tol * abs(value):
+                replacements[number] = candidate
+                break
+    return expression.xreplace(replacements) if replacements else expression

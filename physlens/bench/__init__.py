@@ -1,0 +1,1 @@
+"""Benchmarks and the results store: tasks x methods x seeds x noise -> records."""

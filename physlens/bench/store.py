@@ -1,0 +1,156 @@
+"""The results store: every run is one row in SQLite (WAL mode), committed as soon as
+it finishes, so a killed run keeps every finished record and can resume.
+
+The default store is ``~/.physlens/results.sqlite`` (or ``$PHYSLENS_HOME``); commands
+take ``--store PATH`` to use another file."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from physlens.errors import StoreError
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS results (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created REAL NOT NULL,
+    task TEXT NOT NULL,
+    dataset_fingerprint TEXT NOT NULL,
+    method TEXT NOT NULL,
+    parameters TEXT NOT NULL,
+    seed INTEGER,
+    noise REAL,
+    found INTEGER,
+    interpretation TEXT NOT NULL,
+    verdicts TEXT NOT NULL,
+    metrics TEXT NOT NULL,
+    timings TEXT NOT NULL,
+    run_key TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS results_run_key ON results (run_key);
+"""
+
+
+def default_store_path() -> Path:
+    home = Path(os.environ.get("PHYSLENS_HOME", Path.home() / ".physlens"))
+    return home / "results.sqlite"
+
+
+@dataclass
+class Result:
+    """One run: task x method x seed x noise -> interpretation, verdicts, metrics, timings."""
+
+    task: str
+    dataset_fingerprint: str
+    method: str
+    parameters: dict[str, Any]
+    seed: int | None
+    noise: float | None
+    found: bool | None
+    interpretation: dict[str, Any]
+    verdicts: list[dict[str, Any]]
+    metrics: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def run_key(self) -> str:
+        """What makes two runs the same run (for resuming)."""
+        return json.dumps([self.task, self.method, self.seed, self.noise, self.parameters], sort_keys=True, default=str)
+
+
+class ResultsStore:
+    """Append-only SQLite store of :class:`Result` rows."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path is not None else default_store_path()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.execute("PRAGMA synchronous=NORMAL")
+            with self._transaction():
+                for statement in filter(str.strip, _SCHEMA.split(";")):
+                    self._connection.execute(statement)
+                row = self._connection.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+                if row is None:
+                    self._connection.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                elif int(row[0]) != SCHEMA_VERSION:
+                    raise StoreError(
+                        f"results store {self.path} has schema version {row[0]}; this physlens reads version "
+                        f"{SCHEMA_VERSION}. Use another --store file."
+                    )
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"cannot open results store {self.path}: {error}") from None
+
+    def _transaction(self):
+        connection = self._connection
+
+        class _Tx:
+            def __enter__(self_inner):
+                connection.execute("BEGIN IMMEDIATE")
+
+            def __exit__(self_inner, kind, value, traceback):
+                connection.execute("COMMIT" if kind is None else "ROLLBACK")
+                return False
+
+        return _Tx()
+
+    def record(self, result: Result) -> int:
+        """Write one result in its own transaction; returns its row id."""
+        row = (
+            time.time(), result.task, result.dataset_fingerprint, result.method,
+            json.dumps(result.parameters, sort_keys=True, default=str), result.seed, result.noise,
+            None if result.found is None else int(bool(result.found)),
+            json.dumps(result.interpretation, sort_keys=True, default=str),
+            json.dumps(result.verdicts, sort_keys=True, default=str),
+            json.dumps(result.metrics, sort_keys=True, default=str),
+            json.dumps(result.timings, sort_keys=True, default=str),
+            result.run_key,
+        )
+        with self._transaction():
+            cursor = self._connection.execute(
+                "INSERT INTO results (created, task, dataset_fingerprint, method, parameters, seed, noise, found, "
+                "interpretation, verdicts, metrics, timings, run_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                row,
+            )
+        return int(cursor.lastrowid)
+
+    def has(self, result_or_key: Result | str) -> bool:
+        key = result_or_key.run_key if isinstance(result_or_key, Result) else result_or_key
+        return self._connection.execute("SELECT 1 FROM results WHERE run_key=? LIMIT 1", (key,)).fetchone() is not None
+
+    def rows(self, **where: Any) -> Iterator[dict[str, Any]]:
+        """Every stored row (optionally filtered by equal columns), JSON fields decoded."""
+        allowed = {"task", "method", "seed", "noise", "found", "dataset_fingerprint"}
+        bad = [k for k in where if k not in allowed]
+        if bad:
+            raise StoreError(f"cannot filter results on {bad[0]!r}; valid: {', '.join(sorted(allowed))}")
+        clause = " AND ".join(f"{k}=?" for k in where) or "1=1"
+        cursor = self._connection.execute(f"SELECT * FROM results WHERE {clause} ORDER BY id", tuple(where.values()))
+        columns = [d[0] for d in cursor.description]
+        for values in cursor:
+            row = dict(zip(columns, values))
+            for key in ("parameters", "interpretation", "verdicts", "metrics", "timings"):
+                row[key] = json.loads(row[key])
+            yield row
+
+    def count(self) -> int:
+        return int(self._connection.execute("SELECT COUNT(*) FROM results").fetchone()[0])
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def __enter__(self) -> "ResultsStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

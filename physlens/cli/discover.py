@@ -1,0 +1,121 @@
+"""``physlens discover``: the law behind a table of measurements."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from physlens.cli import EXIT_NOT_FOUND, app
+
+
+def _timed_progress(console, budget: float):
+    """A progress bar that fills with elapsed time over the budget, labelled by stage."""
+    import threading
+    import time
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console, transient=True)
+    task = progress.add_task("preparing", total=budget)
+    stop = threading.Event()
+
+    def tick():
+        start = time.perf_counter()
+        while not stop.wait(0.2):
+            progress.update(task, completed=min(time.perf_counter() - start, budget))
+
+    thread = threading.Thread(target=tick, daemon=True)
+    return progress, task, stop, thread
+
+
+@app.command()
+def discover(
+    data: Path = typer.Argument(..., help="Table of measurements: CSV, Parquet or NPZ."),
+    target: str = typer.Option(..., "--target", "-t", help="Column the law should predict."),
+    unit: list[str] = typer.Option(None, "--unit", "-u", help="Unit of a column, COL=UNIT (repeatable); or write 'col [unit]' in the CSV header."),
+    budget: float = typer.Option(30.0, "--budget", min=1.0, help="Wall-clock seconds for the search and its checks."),
+    evaluations: int = typer.Option(None, "--evaluations", min=1000, help="Limit the search by model evaluations instead of time (reproducible)."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Random seed."),
+    json_output: bool = typer.Option(False, "--json", help="Print one JSON object instead of the report."),
+    store: Path = typer.Option(None, "--store", help="Results store (SQLite); default ~/.physlens/results.sqlite."),
+) -> None:
+    """Find the closed-form law behind DATA, with its held-out accuracy and physical checks.
+
+    Examples:
+
+      physlens discover springs.csv --target a --unit x=m --unit k=N/m --unit m=kg --unit a=m/s^2
+
+      physlens discover data.csv --target F --budget 60 --json
+    """
+    from rich.console import Console
+
+    from physlens.bench.store import Result, ResultsStore
+    from physlens.cli._common import parse_unit_options, print_json, verdict_table
+    from physlens.data.loaders import load_table
+    from physlens.methods.symbolic import SymbolicRegressor
+
+    console = Console(stderr=True)
+    dataset = load_table(data, target=target, units=parse_unit_options(unit))
+    method = SymbolicRegressor(budget=budget, evaluations=evaluations, random_state=seed)
+    progress, task, stop, thread = _timed_progress(console, budget)
+    with progress:
+        thread.start()
+        try:
+            method.fit_dataset(dataset, progress=lambda stage: progress.update(task, description=stage))
+        finally:
+            stop.set()
+    interpretation = method.interpret()
+    payload = interpretation.to_dict()
+    rhs = interpretation.expressions[dataset.target_name]
+    import sympy
+
+    result = {
+        "found": interpretation.found,
+        "equation": sympy.sstr(rhs),
+        "latex": sympy.latex(rhs),
+        "target": dataset.target_name,
+        "r2_test": interpretation.values["r2_test"],
+        "dimensionally_consistent": interpretation.values["dimensionally_consistent"],
+        "pareto": [{"equation": r["equation"], "complexity": r["complexity"], "r2": r["r2"]} for r in payload["table"] or []],
+        "verdicts": payload["verdicts"],
+        "reasons": payload["reasons"],
+        "budget": interpretation.values["budget"],
+        "seconds": interpretation.values["seconds"],
+    }
+    with ResultsStore(store) as results:
+        results.record(Result(
+            task=f"discover:{data.name}:{dataset.target_name}", dataset_fingerprint=dataset.fingerprint(),
+            method="symbolic", parameters=method.get_params(), seed=seed, noise=None, found=interpretation.found,
+            interpretation=payload, verdicts=payload["verdicts"], metrics={"r2_test": result["r2_test"]},
+            timings=interpretation.values["seconds"],
+        ))
+    if json_output:
+        print_json(result)
+    else:
+        _print_report(Console(), dataset, interpretation, result)
+    if not interpretation.found:
+        raise typer.Exit(EXIT_NOT_FOUND)
+
+
+def _print_report(console, dataset, interpretation, result) -> None:
+    from rich.table import Table
+
+    from physlens.cli._common import verdict_table
+
+    if interpretation.found:
+        console.print(f"[bold green]Law found[/]: {result['target']} = {result['equation']}")
+    else:
+        console.print(f"[bold red]No law found.[/] Best candidate, not trusted: {result['target']} = {result['equation']}")
+        for reason in result["reasons"]:
+            console.print(f"  - {reason}")
+    console.print(f"LaTeX: {result['target']} = {result['latex']}")
+    console.print(f"held-out R2: {result['r2_test']:.6f}   dimensionally consistent: {result['dimensionally_consistent']}")
+    console.print(verdict_table(interpretation.verdicts))
+    front = Table(title="Pareto front (complexity vs held-out R2)")
+    for column in ("complexity", "R2", "equation"):
+        front.add_column(column)
+    for row in result["pareto"]:
+        front.add_row(str(row["complexity"]), f"{row['r2']:.6f}", row["equation"])
+    console.print(front)
+    console.print(f"budget: {result['budget']}")
