@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import io
+import math
 import keyword
 import tokenize
 from typing import Iterable, Mapping
@@ -115,6 +116,8 @@ def parse_expression(
                 raise ExpressionError(f"only numbers are allowed as constants, not {type(value).__name__} {value!r:.40}")
             if isinstance(value, int) and abs(value) > 10**30:
                 raise ExpressionError("integer constant too large")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ExpressionError(f"number {value} is not finite")
             return sympy.Integer(value) if isinstance(value, int) else sympy.Float(value)
         if isinstance(node, ast.Name):
             name = placeholders.get(node.id, node.id)
@@ -210,7 +213,7 @@ def simple_numbers(value: float, *, max_denominator: int = 12) -> list[sympy.Exp
     for power in (1, -1):  # square roots such as 1/sqrt(2*pi)
         ratio = Fraction(value**2 / math.pi**power).limit_denominator(max_denominator)
         if ratio != 0 and abs(ratio.numerator) <= 1000:
-            candidates.append(math.copysign(1, value) * sympy.sqrt(sympy.Rational(ratio.numerator, ratio.denominator) * sympy.pi**power))
+            candidates.append(sympy.Integer(1 if value > 0 else -1) * sympy.sqrt(sympy.Rational(ratio.numerator, ratio.denominator) * sympy.pi**power))
     # nearest first, then by simplicity
     return sorted(set(candidates), key=lambda c: (abs(float(c) - value) / max(abs(value), 1e-300) > 1e-6, count_complexity(c)))
 

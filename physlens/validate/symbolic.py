@@ -34,7 +34,13 @@ def _numerically_constant(expression: sympy.Expr, symbols: list[sympy.Symbol], r
 
 
 def exact_match(model: sympy.Expr, truth: sympy.Expr, *, snap: bool = True) -> bool:
-    """SRBench's exactness rule (difference or ratio simplifies to a constant)."""
+    """SRBench's exactness rule (difference or ratio simplifies to a constant).
+
+    Symbols may differ in assumptions (user text vs simulator): they are compared by
+    name, as positive quantities (masses, lengths, the ranges of the Feynman table), so
+    that sqrt(m)/sqrt(k) and sqrt(m/k) are the same law."""
+    rename = {s: sympy.Symbol(s.name, positive=True) for s in model.free_symbols | truth.free_symbols}
+    model, truth = model.xreplace(rename), truth.xreplace(rename)
     if snap:
         model = snap_constants(model)
     symbols = sorted(model.free_symbols | truth.free_symbols, key=lambda s: s.name)
@@ -53,11 +59,6 @@ def exact_match(model: sympy.Expr, truth: sympy.Expr, *, snap: bool = True) -> b
 
 def symbolic_equivalence(model: sympy.Expr, truth: sympy.Expr) -> Verdict:
     """Verdict: is the model the true law (up to an additive or multiplicative constant)?"""
-    # Symbols may differ in assumptions (user text vs simulator): compare by name, as
-    # positive quantities (masses, lengths, ranges of the Feynman table), so that
-    # sqrt(m)/sqrt(k) and sqrt(m/k) are the same law.
-    rename = {s: sympy.Symbol(s.name, positive=True) for s in model.free_symbols | truth.free_symbols}
-    model, truth = model.xreplace(rename), truth.xreplace(rename)
     if exact_match(model, truth):
         return Verdict("exact recovery", True, 1.0, f"equivalent to the true law {sympy.sstr(truth)}")
     return Verdict("exact recovery", False, 0.0, f"not equivalent to the true law {sympy.sstr(truth)}")

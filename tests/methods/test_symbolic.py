@@ -1,0 +1,123 @@
+import numpy as np
+import pytest
+import sympy
+
+from physlens.data.feynman import simulate_feynman
+from physlens.data.oscillators import simulate_oscillator_accelerations, simulate_oscillator_periods
+from physlens.errors import DataError, ParameterError, UnitError
+from physlens.methods.base import NotFittedError
+from physlens.methods.symbolic import SymbolicRegressor, refit_constants, snap_on_data
+from physlens.expr import parse_expression
+
+
+def exact(method):
+    return next(v.passed for v in method.verdicts_ if v.name == "exact recovery")
+
+
+def test_equation_of_motion_recovered_exactly_with_units():
+    dataset = simulate_oscillator_accelerations(10, 10, rng=0)
+    method = SymbolicRegressor(budget=5, random_state=0).fit_dataset(dataset)
+    assert method.found_
+    assert exact(method)
+    assert sympy.simplify(method.equation_ - dataset.truth.equations["a"]) == 0
+    interpretation = method.interpret()
+    assert interpretation.values["dimensionally_consistent"] is True
+    assert "\\frac{k x}{m}" in interpretation.to_latex()
+
+
+def test_period_recovered_and_amplitude_left_out():
+    dataset = simulate_oscillator_periods(30, rng=1)
+    method = SymbolicRegressor(budget=5, random_state=0).fit_dataset(dataset)
+    assert exact(method)
+    assert sympy.Symbol("A", real=True) not in method.equation_.free_symbols
+
+
+def test_search_with_a_dimensionless_group_recovers_coulomb():
+    # I.12.2 reduces to one dimensionless group (q1/q2): the genetic search runs
+    dataset = simulate_feynman("I.12.2", n_samples=400, rng=0)
+    method = SymbolicRegressor(budget=20, evaluations=20_000, random_state=0).fit_dataset(dataset)
+    assert method.reduction_ is not None and len(method.reduction_["groups"]) == 1
+    assert exact(method), method.equation_
+
+
+def test_pure_noise_gives_found_false_with_reason(rng):
+    X = rng.uniform(1, 5, (300, 2))
+    y = rng.normal(size=300)
+    method = SymbolicRegressor(budget=4, evaluations=5_000, random_state=0).fit(X, y, names=["u", "v"])
+    assert method.found_ is False
+    assert any("shuffled target" in reason for reason in method.reasons_)
+    assert method.interpret().found is False
+
+
+def test_same_seed_same_law():
+    dataset = simulate_feynman("I.12.2", n_samples=300, rng=2)
+    first = SymbolicRegressor(budget=20, evaluations=5_000, random_state=3).fit_dataset(dataset)
+    second = SymbolicRegressor(budget=20, evaluations=5_000, random_state=3).fit_dataset(dataset)
+    assert sympy.srepr(first.equation_) == sympy.srepr(second.equation_)
+
+
+def test_inconsistent_candidates_are_flagged_when_units_cannot_make_the_target(rng):
+    # a = g (a constant acceleration) from a length alone: no product of inputs has units m/s^2
+    X = rng.uniform(1, 2, (200, 1))
+    y = 9.81 * X[:, 0]
+    method = SymbolicRegressor(budget=4, evaluations=5_000, random_state=0).fit(X, y, names=["h"], X_units=["m"], y_units="m/s^2")
+    verdict = next(v for v in method.verdicts_ if v.name == "dimensional consistency")
+    assert verdict.passed is False
+    assert "no product of the inputs has the target's units" in verdict.reason
+    assert method.found_ is False
+
+
+def test_predict_matches_equation():
+    dataset = simulate_oscillator_accelerations(6, 10, rng=0)
+    method = SymbolicRegressor(budget=4, random_state=0).fit_dataset(dataset)
+    np.testing.assert_allclose(method.predict(dataset.X), -dataset["k"] * dataset["x"] / dataset["m"], rtol=1e-9)
+
+
+def test_pareto_front_is_monotone():
+    dataset = simulate_feynman("I.12.2", n_samples=300, rng=2)
+    front = SymbolicRegressor(budget=10, evaluations=5_000, random_state=0).fit_dataset(dataset).pareto_
+    assert list(front.columns) == ["equation", "complexity", "r2", "dimensionally_consistent"]
+    assert front["complexity"].is_monotonic_increasing
+    assert front["r2"].is_monotonic_increasing
+
+
+@pytest.mark.parametrize(
+    "parameters, message",
+    [
+        ({"budget": 0}, "budget=0"),
+        ({"budget": float("nan")}, "budget=nan"),
+        ({"validation_fraction": 0.9}, "validation_fraction=0.9"),
+        ({"functions": "sqrt,gamma"}, "unknown function 'gamma'"),
+        ({"random_state": -1}, "random_state=-1"),
+    ],
+)
+def test_bad_parameters_name_the_parameter(parameters, message):
+    X, y = np.arange(30.0).reshape(15, 2), np.arange(15.0)
+    with pytest.raises(ParameterError, match=message):
+        SymbolicRegressor(**parameters).fit(X, y)
+
+
+def test_bad_data():
+    with pytest.raises(DataError, match="at least 10"):
+        SymbolicRegressor().fit(np.ones((5, 1)), np.arange(5.0))
+    with pytest.raises(DataError, match="column 'b' row 3 is not finite"):
+        X = np.ones((12, 2))
+        X[2, 1] = np.nan
+        SymbolicRegressor().fit(X, np.arange(12.0), names=["a", "b"])
+    with pytest.raises(UnitError, match="column 'a'"):
+        SymbolicRegressor().fit(np.ones((12, 1)), np.arange(12.0), names=["a"], X_units=["bogus"], y_units="m")
+
+
+def test_interpret_before_fit():
+    with pytest.raises(NotFittedError):
+        SymbolicRegressor().interpret()
+
+
+def test_refit_and_snap_constants(rng):
+    X = rng.uniform(1, 3, (200, 1))
+    y = 2 * np.pi * X[:, 0] ** 2
+    expression = parse_expression("6.0*x**2 + 0.01", ["x"])
+    refit = refit_constants(expression, ["x"], X, y)
+    assert abs(float(refit.coeff(sympy.Symbol("x", real=True) ** 2)) - 2 * np.pi) < 1e-6
+    snapped = snap_on_data(refit, ["x"], (X[:100], y[:100]), (X[100:], y[100:]))
+    assert snapped == 2 * sympy.pi * sympy.Symbol("x", real=True) ** 2
