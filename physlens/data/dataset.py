@@ -144,7 +144,8 @@ class Dataset:
 
     @property
     def y(self) -> np.ndarray:
-        return np.asarray(self.arrays[self.target_name], dtype=float)
+        """The target column as a writable float copy (some engines refuse read-only arrays)."""
+        return np.array(self.arrays[self.target_name], dtype=float)
 
     def units(self, names: list[str] | None = None) -> list[str]:
         names = names if names is not None else [v.name for v in self.variables]

@@ -71,3 +71,11 @@ def test_bad_input_exit_2_without_traceback(springs_csv, tmp_path, args, message
     assert message in completed.stderr
     assert "Traceback" not in completed.stderr
     assert completed.stdout == ""
+
+
+def test_methods_lists_registry_with_taxonomy(tmp_path):
+    completed = run_cli("methods", "--json", home=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    payload = json.loads(completed.stdout)
+    assert payload["symbolic"]["origin"] == "intrinsic"
+    assert payload["symbolic"]["consumes"] == "table"
