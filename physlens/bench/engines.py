@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from typing import Callable
 
 import numpy as np
@@ -45,7 +46,10 @@ def _operon(configured: bool) -> Callable:
         with np.errstate(all="ignore"):
             engine.fit(X, y)
         safe = [f"v{i}" for i in range(len(names))]
-        expression = parse_expression(engine.get_model_string(engine.model_, 17, safe), safe)
+        with warnings.catch_warnings():  # a constant model is a legitimate (poor) answer
+            warnings.filterwarnings("ignore", message="Model contains no variables")
+            text = engine.get_model_string(engine.model_, 17, safe)
+        expression = parse_expression(text, safe)
         return expression.xreplace(dict(zip(symbols_for(safe).values(), symbols_for(names).values()))), {}
 
     return fit

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import os
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Callable, ClassVar
 
@@ -191,6 +192,9 @@ class SymbolicRegressor(Method):
     evaluations : if given, the search is limited by this many model evaluations
         instead of time, and runs on one thread, so the same seed gives the same law.
     use_units : reduce by dimensional analysis and demand consistency when units are known.
+    use_structure : probe a smooth surrogate for translational symmetry (inputs that
+        enter only as a difference x_i - x_j) and search on the differences; needs a
+        budget of at least 20 s.
     run_null_test : run the same search on a shuffled target to decide ``found``.
     max_length : the largest expression tree the search may build.
     validation_fraction : rows held out for selection and checks.
@@ -209,6 +213,7 @@ class SymbolicRegressor(Method):
         budget: float = 30.0,
         evaluations: int | None = None,
         use_units: bool = True,
+        use_structure: bool = True,
         run_null_test: bool = True,
         max_length: int = 30,
         validation_fraction: float = 0.25,
@@ -219,6 +224,7 @@ class SymbolicRegressor(Method):
         self.budget = budget
         self.evaluations = evaluations
         self.use_units = use_units
+        self.use_structure = use_structure
         self.run_null_test = run_null_test
         self.max_length = max_length
         self.validation_fraction = validation_fraction
@@ -279,6 +285,7 @@ class SymbolicRegressor(Method):
         """Search for the law; see the class docstring. Returns self."""
         self._check_parameters()
         X, y, names, dims, target_dim = self._check_data(X, y, names, X_units, y_units)
+        X_user, names_user, dims_user = X, names, dims
         start = time.perf_counter()
         deadline = start + float(self.budget)
         rng = np.random.default_rng(self.random_state)
@@ -292,6 +299,13 @@ class SymbolicRegressor(Method):
         self.target_dimension_ = target_dim
         self.timings_ = {}
 
+        self.symmetries_ = []
+        if self.use_structure and X.shape[1] >= 2 and self.budget >= 20:
+            report("probing symmetries")
+            X, names, dims, back = self._apply_symmetries(X, y, names, dims, rng)
+        else:
+            back = {}
+        self.timings_["structure"] = time.perf_counter() - start
         reduction = self._reduction(X, y, names, dims, target_dim) if self.use_units and dims is not None else None
         self.reduction_ = reduction
         report("estimating the noise floor")
@@ -308,6 +322,11 @@ class SymbolicRegressor(Method):
         consistent_any = any(c.consistent for c in candidates)
         pool = [c for c in candidates if c.consistent] if consistent_any else candidates
         best = min(pool, key=lambda c: c.description_length(n_valid, variance))
+        if back:  # express every law in the user's variables again
+            for candidate in candidates:
+                candidate.expression = candidate.expression.xreplace(back)
+            names, X, dims = names_user, X_user, dims_user
+            self.dimensions_ = dims_user
         self.candidates_ = sorted(candidates, key=lambda c: (c.complexity, -c.r2))
         self.equation_ = best.expression
         self.r2_test_ = best.r2
@@ -369,6 +388,41 @@ class SymbolicRegressor(Method):
             self.r2_surrogate_ = r2_score(y[valid_rows], surrogate.predict(X[valid_rows]))
         return lambda r2_law: heldout_accuracy(r2_law, self.r2_surrogate_)
 
+    def _apply_symmetries(self, X, y, names, dims, rng):
+        """Replace each translationally symmetric pair (x_i, x_j) by d = x_i - x_j.
+
+        Returns the new inputs, names, dimensions and the map from each new symbol back
+        to its difference of user variables."""
+        from physlens.methods.structure import fit_surrogate, translational_symmetries
+
+        surrogate = fit_surrogate(X, y, random_state=int(rng.integers(2**31)))
+        pairs, used = [], set()
+        for a, b, score in translational_symmetries(surrogate, names, dims):
+            if a not in used and b not in used:
+                pairs.append((a, b, score))
+                used |= {a, b}
+        self.symmetries_ = [{"kind": "translation", "variables": [a, b], "score": score} for a, b, score in pairs]
+        if not pairs:
+            return X, names, dims, {}
+        symbols = symbols_for(names)
+        columns = [X[:, names.index(n)] for n in names if n not in used]
+        new_names = [n for n in names if n not in used]
+        back = {}
+        for a, b, _ in pairs:
+            difference = f"{a}_minus_{b}"
+            while difference in names:
+                difference += "_"
+            columns.append(X[:, names.index(a)] - X[:, names.index(b)])
+            new_names.append(difference)
+            back[sympy.Symbol(difference, real=True)] = symbols[a] - symbols[b]
+        new_dims = None
+        if dims is not None:
+            new_dims = {n: dims[n] for n in new_names if n in dims}
+            new_dims.update({f"{a}_minus_{b}": dims[a] for a, b, _ in pairs})
+            new_dims = {n: new_dims.get(n, dims.get(n)) for n in new_names}
+        self.dimensions_ = new_dims
+        return np.column_stack(columns), new_names, new_dims, back
+
     # -- dimensional analysis -------------------------------------------------------------
     @staticmethod
     def _reduction(X, y, names, dims, target_dim):
@@ -377,17 +431,21 @@ class SymbolicRegressor(Method):
         if scale is None:
             return None
         groups = pi_groups(dims)
+        # a scale variable that changes sign enters as |x|, so y / scale stays smooth
+        absolute = {k for k in scale if np.any(X[:, names.index(k)] < 0)}
         with np.errstate(all="ignore"):
-            scale_values = np.prod([X[:, names.index(k)] ** float(p) for k, p in scale.items()], axis=0) if scale else np.ones(len(y))
+            scale_values = np.prod([np.abs(X[:, names.index(k)]) ** float(p) if k in absolute else X[:, names.index(k)] ** float(p)
+                                    for k, p in scale.items()], axis=0) if scale else np.ones(len(y))
             features = np.column_stack([np.prod([X[:, names.index(k)] ** float(e) for k, e in g.items()], axis=0) for g in groups]) if groups else np.empty((len(y), 0))
         if not (np.all(np.isfinite(scale_values)) and np.all(scale_values != 0) and np.all(np.isfinite(features))):
             return None
-        return {"scale": scale, "groups": groups, "scale_values": scale_values, "features": features}
+        return {"scale": scale, "groups": groups, "scale_values": scale_values, "features": features, "absolute": absolute}
 
     def _search(self, X, y, names, reduction, train_rows, valid_rows, rng, deadline, label) -> list[Candidate]:
         symbols = symbols_for(names)
         if reduction is not None:
-            scale_expr = sympy.Mul(*[symbols[k] ** sympy.Rational(p.numerator, p.denominator) for k, p in reduction["scale"].items()])
+            scale_expr = sympy.Mul(*[(sympy.Abs(symbols[k]) if k in reduction["absolute"] else symbols[k]) ** sympy.Rational(p.numerator, p.denominator)
+                                     for k, p in reduction["scale"].items()])
             group_exprs = [sympy.Mul(*[symbols[k] ** e for k, e in g.items()]) for g in reduction["groups"]]
             Z, target = reduction["features"], y / reduction["scale_values"]
         else:
@@ -461,7 +519,9 @@ class SymbolicRegressor(Method):
             engine.fit(Z, target)
         expressions = []
         for model in engine.pareto_front_:
-            text = engine.get_model_string(model["tree"], 17, z_names)
+            with warnings.catch_warnings():  # a constant model is a legitimate candidate
+                warnings.filterwarnings("ignore", message="Model contains no variables")
+                text = engine.get_model_string(model["tree"], 17, z_names)
             try:
                 expressions.append(parse_expression(text, z_names))
             except Exception:  # an engine string our parser refuses is skipped, not trusted
