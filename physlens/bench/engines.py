@@ -99,6 +99,7 @@ def _gplearn(X, y, names, X_units, y_units, budget, seed):
 ENGINES: dict[str, Callable] = {
     "physlens": _physlens(),
     "physlens-no-units": _physlens(use_units=False),
+    "physlens-no-structure": _physlens(use_structure=False),
     "operon": _operon(configured=True),
     "operon-default": _operon(configured=False),
     "gplearn": _gplearn,

@@ -1,0 +1,60 @@
+import json
+import subprocess
+import sys
+
+import pytest
+import sympy
+
+from physlens.bench.engines import _gplearn_to_sympy
+from physlens.bench.feynman import leaderboard, negative_controls, run_feynman
+from physlens.bench.store import ResultsStore
+from physlens.errors import ParameterError
+
+
+def test_run_records_one_row_per_run_and_resumes(tmp_path):
+    with ResultsStore(tmp_path / "b.sqlite") as store:
+        written = run_feynman(store, equations=["I.12.2"], methods=["physlens", "operon"], budget=3, n_samples=300)
+        assert written == 2
+        assert run_feynman(store, equations=["I.12.2"], methods=["physlens", "operon"], budget=3, n_samples=300) == 0
+        summary, misses = leaderboard(store)
+    physlens = summary[summary["method"] == "physlens"].iloc[0]
+    assert physlens["runs"] == 1 and physlens["exact_pct"] == 100.0
+    assert set(summary["method"]) == {"physlens", "operon"}
+    assert set(misses["method"]) <= {"operon"}
+
+
+def test_negative_control_noise_is_not_claimed(tmp_path):
+    with ResultsStore(tmp_path / "b.sqlite") as store:
+        run_feynman(store, equations=["control-noise"], methods=["physlens"], budget=4, n_samples=400)
+        controls = negative_controls(store)
+    assert list(controls["claimed_law"]) == [False]
+
+
+def test_unknown_names_fail_before_work(tmp_path):
+    with ResultsStore(tmp_path / "b.sqlite") as store:
+        with pytest.raises(ParameterError, match="unknown method 'pysr'"):
+            run_feynman(store, equations=["I.12.2"], methods=["pysr"])
+        with pytest.raises(ParameterError, match="unknown equation 'I.99'"):
+            run_feynman(store, equations=["I.99"], methods=["physlens"])
+        assert store.count() == 0
+
+
+def test_gplearn_program_conversion():
+    from gplearn.functions import _function_map
+
+    x0, x1 = sympy.symbols("x0 x1", real=True)
+    program = [_function_map["add"], _function_map["mul"], 0, 1, 2.5]
+    assert _gplearn_to_sympy(program, [x0, x1]) == x0 * x1 + 2.5
+    assert _gplearn_to_sympy([_function_map["sqrt"], 1], [x0, x1]) == sympy.sqrt(sympy.Abs(x1))
+
+
+def test_bench_cli_table(tmp_path):
+    store = tmp_path / "b.sqlite"
+    env = {"PHYSLENS_HOME": str(tmp_path), "PATH": ""}
+    run = subprocess.run([sys.executable, "-m", "physlens", "bench", "feynman", "--equations", "I.12.2", "--methods", "physlens",
+                          "--budget", "3", "--samples", "300", "--store", str(store)], capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr
+    table = subprocess.run([sys.executable, "-m", "physlens", "bench", "table", "--store", str(store), "--markdown"],
+                           capture_output=True, text=True, env=env)
+    assert table.returncode == 0, table.stderr
+    assert "| physlens" in table.stdout and "100.0" in table.stdout
