@@ -51,7 +51,7 @@ def discover(
     from rich.console import Console
 
     from physlens.bench.store import Result, ResultsStore
-    from physlens.cli._common import parse_unit_options, print_json, verdict_table
+    from physlens.cli._common import parse_unit_options, print_json
     from physlens.data.loaders import load_table
     from physlens.methods.symbolic import SymbolicRegressor
 
