@@ -1,0 +1,115 @@
+"""``physlens phases``: find the order parameter and the critical temperature of lattice
+spin configurations, without labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from physlens.cli import EXIT_NOT_FOUND, app
+
+METHOD_NAMES = ("pca", "autoencoder", "classifier")
+
+
+def load_configurations(path: Path) -> tuple:
+    """(configs, temperature, states or None) from an .npz file with arrays ``configs``
+    (n, L, L) integers and ``temperature`` (n,); an optional ``states`` array declares
+    the allowed spin values."""
+    import zipfile
+
+    import numpy as np
+
+    from physlens.errors import DataError
+
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+    except (OSError, ValueError, zipfile.BadZipFile) as error:
+        raise DataError(f"{path}: not a readable .npz file ({error})") from None
+    missing = [key for key in ("configs", "temperature") if key not in arrays]
+    if missing:
+        raise DataError(f"{path}: missing array(s) {', '.join(missing)}; found {', '.join(arrays) or 'none'}")
+    states = arrays.get("states")
+    return arrays["configs"], arrays["temperature"], None if states is None else [int(v) for v in np.ravel(states)]
+
+
+def _parse_states(text: str | None):
+    from physlens.errors import ParameterError
+
+    if text is None:
+        return None
+    try:
+        return [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise ParameterError(f"--states {text!r} must be comma-separated integers, for example --states=-1,1 or --states=0,1,2") from None
+
+
+@app.command()
+def phases(
+    files: list[Path] = typer.Argument(..., help="One .npz per lattice size, each with configs (n, L, L) and temperature (n,)."),
+    method: str = typer.Option("pca", "--method", help="pca, autoencoder or classifier."),
+    states: str = typer.Option(None, "--states", help="Allowed spin values, e.g. -1,1 (Ising) or 0,1,2 (3-state Potts)."),
+    critical_temperature: float = typer.Option(None, "--truth", help="Known T_c, to score the estimate against."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed of the method."),
+    json_output: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Learn the order parameter of spin configurations and estimate T_c (finite-size
+    scaling when several lattice sizes are given).
+
+    Example: physlens phases L16.npz L32.npz --json
+    """
+    from physlens.errors import ParameterError
+    from physlens.methods.phases import PHASE_METHODS
+
+    if method not in PHASE_METHODS:
+        raise ParameterError(f"--method {method!r} is unknown; valid: {', '.join(METHOD_NAMES)}")
+    declared = _parse_states(states)
+    configs, temperatures = [], []
+    for path in files:
+        c, t, file_states = load_configurations(path)
+        if declared is None and file_states is not None:
+            declared = file_states
+        configs.append(c)
+        temperatures.append(t)
+    estimator = PHASE_METHODS[method](random_state=seed)
+    estimator.fit(configs, temperatures, states=declared)
+    if critical_temperature is not None:
+        estimator.truth_critical_temperature_ = float(critical_temperature)
+    interpretation = estimator.interpret()
+    values = interpretation.values
+    correlation = min(values["correlation_with_magnetization"].values())
+    if json_output:
+        from physlens.cli._common import print_json
+
+        print_json(
+            {
+                "found": interpretation.found,
+                "critical_temperature": values["critical_temperature"],
+                "critical_temperature_std": values["critical_temperature_std"],
+                "order_parameter": {"description": values["order_parameter"], "correlation": correlation},
+                "method": interpretation.method,
+                "sizes": values["sizes"],
+                "nu": values["nu"],
+                "states": values["states"],
+                "verdicts": [v.to_dict() for v in interpretation.verdicts],
+                "reasons": interpretation.reasons,
+            }
+        )
+    else:
+        from rich.console import Console
+
+        from physlens.cli._common import verdict_table
+
+        console = Console()
+        tc = values["critical_temperature"]
+        console.print(f"[bold]{interpretation.method}[/]: {values['order_parameter']}")
+        console.print(f"correlation with |m|: {correlation:.4f}")
+        console.print(f"critical temperature: {'none' if tc is None else f'{tc:.4f}'}" + (f" +- {values['critical_temperature_std']:.4f}" if tc is not None and values["critical_temperature_std"] else ""))
+        console.print(verdict_table(interpretation.verdicts))
+        for reason in interpretation.reasons:
+            console.print(f"[red]{reason}[/]")
+    if not interpretation.found:
+        raise typer.Exit(EXIT_NOT_FOUND)

@@ -1,0 +1,105 @@
+"""Scores of a latent representation against the true physical parameters. Pure functions.
+
+- :func:`kl_per_unit`: KL divergence of each latent unit's Gaussian posterior from the
+  N(0, 1) prior, averaged over samples (an unused unit has ~0: it carries no information);
+- :func:`monotone_r2`: R^2 of the best monotone map latent -> parameter (isotonic
+  regression, increasing or decreasing, whichever fits better);
+- :func:`mutual_information`: k-nearest-neighbour estimate (nats) between a latent unit
+  and a parameter;
+- :func:`parameter_r2`: R^2 of a parameter predicted from several latent units by a cubic
+  polynomial, on held-out samples (the latent units together determine the parameter);
+- verdicts for the number of active units and for parameter recovery.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from physlens.errors import DataError
+from physlens.validate.verdict import Verdict
+
+
+def _pair(z, p) -> tuple[np.ndarray, np.ndarray]:
+    z = np.asarray(z, dtype=float).ravel()
+    p = np.asarray(p, dtype=float).ravel()
+    if z.shape != p.shape:
+        raise DataError(f"latent has {z.size} values but the parameter has {p.size}")
+    if z.size < 3:
+        raise DataError("need at least 3 samples to score a latent unit")
+    return z, p
+
+
+def kl_per_unit(mean: np.ndarray, log_variance: np.ndarray) -> np.ndarray:
+    """Mean over samples of KL(N(mean, exp(log_variance)) || N(0, 1)) per latent unit, in nats."""
+    mean = np.asarray(mean, dtype=float)
+    log_variance = np.asarray(log_variance, dtype=float)
+    return 0.5 * np.mean(mean**2 + np.exp(log_variance) - log_variance - 1.0, axis=0)
+
+
+def r2_score(truth: np.ndarray, prediction: np.ndarray) -> float:
+    truth = np.asarray(truth, dtype=float)
+    total = np.sum((truth - truth.mean()) ** 2)
+    return float(1.0 - np.sum((truth - prediction) ** 2) / total) if total > 0 else 0.0
+
+
+def monotone_r2(z, p) -> float:
+    """R^2 of the parameter predicted by the best monotone function of the latent unit."""
+    from sklearn.isotonic import IsotonicRegression
+
+    z, p = _pair(z, p)
+    best = -np.inf
+    for increasing in (True, False):
+        fit = IsotonicRegression(increasing=increasing, out_of_bounds="clip").fit(z, p)
+        best = max(best, r2_score(p, fit.predict(z)))
+    return float(best)
+
+
+def mutual_information(z, p, *, random_state: int = 0) -> float:
+    """Mutual information (nats) between a latent unit and a parameter (Kraskov estimator)."""
+    from sklearn.feature_selection import mutual_info_regression
+
+    z, p = _pair(z, p)
+    return float(mutual_info_regression(z[:, None], p, n_neighbors=3, random_state=random_state)[0])
+
+
+def parameter_r2(latents: np.ndarray, p, *, degree: int = 5) -> float:
+    """Held-out R^2 of a parameter predicted from the given latent units by a polynomial
+    of ``degree`` (fitted on even rows, scored on odd rows)."""
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+
+    latents = np.asarray(latents, dtype=float)
+    if latents.ndim == 1:
+        latents = latents[:, None]
+    p = np.asarray(p, dtype=float).ravel()
+    if latents.shape[0] != p.size:
+        raise DataError(f"latents have {latents.shape[0]} rows but the parameter has {p.size}")
+    if latents.shape[1] == 0:
+        return 0.0
+    model = make_pipeline(StandardScaler(), PolynomialFeatures(degree), LinearRegression())
+    model.fit(latents[::2], p[::2])
+    return r2_score(p[1::2], model.predict(latents[1::2]))
+
+
+def active_units_verdict(n_active: int, expected: int) -> Verdict:
+    passed = n_active == expected
+    return Verdict(
+        "active latent units",
+        passed,
+        float(n_active),
+        f"{n_active} active latent unit(s); the system has {expected} free parameter(s)",
+    )
+
+
+def parameter_recovery_verdict(r2_by_parameter: dict[str, float], *, threshold: float = 0.99) -> Verdict:
+    worst_name = min(r2_by_parameter, key=r2_by_parameter.get) if r2_by_parameter else None
+    worst = r2_by_parameter[worst_name] if worst_name else 0.0
+    passed = bool(r2_by_parameter) and worst >= threshold
+    detail = ", ".join(f"{k}: R2 = {v:.4f}" for k, v in r2_by_parameter.items())
+    return Verdict(
+        "parameters from active latents",
+        passed,
+        worst,
+        f"{detail} ({'all >=' if passed else 'not all >='} {threshold})",
+    )
