@@ -1,0 +1,156 @@
+"""Hamiltonian systems sampled as (q, p) trajectories with their true time derivatives,
+as in Greydanus, Dzamba, Yosinski, "Hamiltonian Neural Networks" (NeurIPS 2019):
+mass-spring, ideal pendulum and two bodies under gravity.
+
+Each dataset has kind ``trajectories``: coordinate columns then momentum columns (role
+``state``), their time derivatives ``d_<name>`` (role ``target``), ``t`` and a
+``trajectory`` id; ``Truth.equations["H"]`` is the Hamiltonian, and
+``Truth.parameters`` holds the masses, constants and ``coordinates`` / ``momenta``
+(the state column names in order).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import sympy
+
+from physlens.data.dataset import Dataset, Truth, Variable, add_noise
+from physlens.errors import ParameterError
+from physlens.expr import symbols_for
+
+SYSTEMS = ("mass_spring", "pendulum", "two_body")
+
+
+def _spec(system: str):
+    """(coordinates, momenta, Hamiltonian, vector field, initial-state sampler, units)."""
+    if system == "mass_spring":
+        s = symbols_for(["q", "p"])
+        hamiltonian = s["p"] ** 2 / 2 + s["q"] ** 2 / 2  # m = k = 1
+
+        def field(x):
+            return np.column_stack([x[:, 1], -x[:, 0]])
+
+        def initial(rng, n):
+            radius = rng.uniform(0.2, 1.0, n)
+            angle = rng.uniform(0, 2 * np.pi, n)
+            return np.column_stack([radius * np.cos(angle), radius * np.sin(angle)])
+
+        return ["q"], ["p"], hamiltonian, field, initial, {"m": 1.0, "k": 1.0}
+    if system == "pendulum":
+        s = symbols_for(["q", "p"])
+        hamiltonian = 3 * (1 - sympy.cos(s["q"])) + s["p"] ** 2 / 2  # m = l = 1, g = 3
+
+        def field(x):
+            return np.column_stack([x[:, 1], -3.0 * np.sin(x[:, 0])])
+
+        def initial(rng, n):
+            # energies below the separatrix (H = 6): libration, as in the HNN paper
+            energy = rng.uniform(0.3, 4.5, n)
+            angle = rng.uniform(0, 2 * np.pi, n)
+            q0 = np.arccos(1 - energy / 3 * np.cos(angle) ** 2)
+            q0 *= np.sign(np.cos(angle))
+            p0 = np.sqrt(np.maximum(2 * (energy - 3 * (1 - np.cos(q0))), 0)) * np.sign(np.sin(angle))
+            return np.column_stack([q0, p0])
+
+        return ["q"], ["p"], hamiltonian, field, initial, {"m": 1.0, "l": 1.0, "g": 3.0}
+    if system == "two_body":
+        names = ["x1", "y1", "x2", "y2", "px1", "py1", "px2", "py2"]
+        s = symbols_for(names)
+        distance = sympy.sqrt((s["x1"] - s["x2"]) ** 2 + (s["y1"] - s["y2"]) ** 2)
+        hamiltonian = (s["px1"] ** 2 + s["py1"] ** 2 + s["px2"] ** 2 + s["py2"] ** 2) / 2 - 1 / distance  # m1 = m2 = G = 1
+
+        def field(x):
+            dx, dy = x[:, 0] - x[:, 2], x[:, 1] - x[:, 3]
+            r3 = (dx * dx + dy * dy) ** 1.5
+            fx, fy = -dx / r3, -dy / r3  # force on body 1
+            return np.column_stack([x[:, 4], x[:, 5], x[:, 6], x[:, 7], fx, fy, -fx, -fy])
+
+        def initial(rng, n):
+            # near-circular orbits about the centre of mass (HNN paper: perturbed circles)
+            radius = rng.uniform(0.5, 1.5, n)  # distance of each body from the centre
+            angle = rng.uniform(0, 2 * np.pi, n)
+            speed = np.sqrt(1.0 / (4 * radius)) * rng.uniform(0.9, 1.1, n)
+            ux, uy = np.cos(angle), np.sin(angle)
+            return np.column_stack(
+                [radius * ux, radius * uy, -radius * ux, -radius * uy, -speed * uy, speed * ux, speed * uy, -speed * ux]
+            )
+
+        return names[:4], names[4:], hamiltonian, field, initial, {"m1": 1.0, "m2": 1.0, "G": 1.0}
+    raise ParameterError(f"system {system!r} is unknown; valid systems: {', '.join(SYSTEMS)}")
+
+
+def vector_field(system: str) -> Callable[[np.ndarray], np.ndarray]:
+    """The true (dq/dt, dp/dt) of a system as a numpy function of states (n, 2f)."""
+    return _spec(system)[3]
+
+
+def integrate(field: Callable[[np.ndarray], np.ndarray], initial: np.ndarray, dt: float, n_steps: int, every: int = 1) -> np.ndarray:
+    """Fixed-step fourth-order Runge-Kutta for a batch of states; returns the states at
+    steps 0, every, 2*every, ... as (n_saved, batch, dim)."""
+    state = np.array(initial, dtype=float)
+    saved = [state.copy()]
+    for step in range(1, n_steps + 1):
+        k1 = field(state)
+        k2 = field(state + 0.5 * dt * k1)
+        k3 = field(state + 0.5 * dt * k2)
+        k4 = field(state + dt * k3)
+        state = state + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+        if step % every == 0:
+            saved.append(state.copy())
+    return np.stack(saved)
+
+
+def hamiltonian_trajectories(
+    system: str = "mass_spring",
+    n_trajectories: int = 20,
+    samples_per_trajectory: int = 50,
+    *,
+    duration: float = 6.0,
+    noise: float = 0.0,
+    rng: np.random.Generator | None = None,
+) -> Dataset:
+    """(q, p) samples along trajectories of ``system`` (see :data:`SYSTEMS`) with the
+    true time derivatives; ``noise`` adds Gaussian noise (std = noise x RMS, per column)
+    to states and derivatives, as the HNN paper did."""
+    if system not in SYSTEMS:
+        raise ParameterError(f"system {system!r} is unknown; valid systems: {', '.join(SYSTEMS)}")
+    for name, value, minimum in (("n_trajectories", n_trajectories, 1), ("samples_per_trajectory", samples_per_trajectory, 2)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+            raise ParameterError(f"parameter {name}={value!r} is invalid; expected an integer >= {minimum}")
+    if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not np.isfinite(duration) or duration <= 0:
+        raise ParameterError(f"parameter duration={duration!r} is invalid; expected a finite number of seconds > 0")
+    rng = rng if rng is not None else np.random.default_rng(0)
+    coordinates, momenta, hamiltonian, field, initial, parameters = _spec(system)
+    names = coordinates + momenta
+    start = initial(rng, n_trajectories)
+    substeps = 20
+    dt = duration / ((samples_per_trajectory - 1) * substeps)
+    path = integrate(field, start, dt, (samples_per_trajectory - 1) * substeps, every=substeps)  # (samples, traj, dim)
+    states = path.transpose(1, 0, 2).reshape(-1, len(names))
+    derivatives = field(states)
+    states_noisy = add_noise(states, noise, rng, axis=0)
+    derivatives_noisy = add_noise(derivatives, noise, rng, axis=0)
+    arrays = {n: states_noisy[:, i] for i, n in enumerate(names)}
+    arrays.update({f"d_{n}": derivatives_noisy[:, i] for i, n in enumerate(names)})
+    arrays["t"] = np.tile(np.linspace(0.0, duration, samples_per_trajectory), n_trajectories)
+    arrays["trajectory"] = np.repeat(np.arange(n_trajectories), samples_per_trajectory)
+    variables = tuple(Variable(n, "", "state") for n in names)
+    variables += tuple(Variable(f"d_{n}", "", "target") for n in names)
+    variables += (Variable("t", "", "time"), Variable("trajectory", "", "label"))
+    truth = Truth(
+        equations={"H": hamiltonian},
+        parameters={**parameters, "coordinates": coordinates, "momenta": momenta},
+        conserved={"H": hamiltonian},
+        notes=f"{system}: dq/dt = dH/dp, dp/dt = -dH/dq (natural units)",
+    )
+    return Dataset(
+        arrays,
+        variables,
+        truth,
+        provenance={"simulator": "hamiltonian_trajectories", "system": system, "n_trajectories": n_trajectories,
+                    "samples_per_trajectory": samples_per_trajectory, "duration": duration, "noise": noise},
+        name=system,
+        kind="trajectories",
+    )

@@ -1,0 +1,306 @@
+"""Hamiltonian neural networks and the plain network they are compared with.
+
+Greydanus, Dzamba, Yosinski, "Hamiltonian Neural Networks", NeurIPS 2019. A network
+H_theta(q, p) is trained so that its symplectic gradient (dH/dp, -dH/dq) matches the
+observed (dq/dt, dp/dt); the learned dynamics conserve H_theta exactly, so long
+rollouts do not drift in energy the way a network that outputs the derivatives
+directly does. A closed form of H is then sought with symbolic regression on
+(q, p) -> H_theta.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from physlens.errors import DataError
+from physlens.methods.base import Interpretation, Method, Taxonomy, check_parameter, positive_number, register, seed_or_none
+from physlens.methods.symbolic_gradients import Standardized, make_mlp, torch_threads
+from physlens.validate.invariants import affine_r2, drift_verdict, hamiltonian_verdict
+from physlens.validate.verdict import Verdict
+
+__all__ = ["HamiltonianNN", "PlainDynamicsNN", "rollout"]
+
+
+def _positive_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
+
+
+def rollout(field, initial: np.ndarray, dt: float, n_steps: int, every: int = 1) -> np.ndarray:
+    """RK4 rollout of a learned vector field (numpy, batch of states)."""
+    from physlens.data.hamiltonian import integrate
+
+    return integrate(field, np.atleast_2d(initial), dt, n_steps, every)
+
+
+class _TanhMLP:
+    """numpy copy of a tanh MLP (Linear, Tanh, ..., Linear) with its input gradient;
+    long rollouts call it ~10^5 times, where torch's per-call overhead dominates."""
+
+    def __init__(self, module, mean: np.ndarray, scale: np.ndarray):
+        import torch
+
+        linears = [m for m in module if isinstance(m, torch.nn.Linear)]
+        self.weights = [m.weight.detach().numpy().copy() for m in linears]
+        self.biases = [m.bias.detach().numpy().copy() for m in linears]
+        self.mean, self.scale = mean, scale
+
+    def forward(self, x: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        h = (x - self.mean) / self.scale
+        hidden = []
+        for w, b in zip(self.weights[:-1], self.biases[:-1]):
+            h = np.tanh(h @ w.T + b)
+            hidden.append(h)
+        return h @ self.weights[-1].T + self.biases[-1], hidden
+
+    def gradient(self, x: np.ndarray) -> np.ndarray:
+        """d output[0] / d x for every row."""
+        _, hidden = self.forward(x)
+        g = np.broadcast_to(self.weights[-1][0], (x.shape[0], self.weights[-1].shape[1]))
+        for w, h in zip(reversed(self.weights[:-1]), reversed(hidden)):
+            g = (g * (1 - h * h)) @ w
+        return g / self.scale
+
+
+class _DynamicsBase(Method):
+    consumes = "trajectories"
+
+    def __init__(self, *, hidden: Sequence[int] = (64, 64), steps: int = 3000, learning_rate: float = 1e-3, random_state: int | None = None):
+        self.hidden = hidden
+        self.steps = steps
+        self.learning_rate = learning_rate
+        self.random_state = random_state
+
+    def _validate(self, states, derivatives, n_coordinates):
+        owner = type(self).__name__
+        check_parameter(owner, "hidden", self.hidden, lambda v: len(v) >= 1 and all(_positive_int(h) for h in v), "a non-empty list of layer widths >= 1")
+        check_parameter(owner, "steps", self.steps, _positive_int, "an integer >= 1")
+        check_parameter(owner, "learning_rate", self.learning_rate, positive_number, "a number > 0")
+        check_parameter(owner, "random_state", self.random_state, seed_or_none, "None or an integer >= 0")
+        try:
+            states = np.asarray(states, dtype=float)
+            derivatives = np.asarray(derivatives, dtype=float)
+        except (TypeError, ValueError):
+            raise DataError(f"{owner}: states and derivatives must be numeric") from None
+        if states.ndim != 2 or states.shape[1] % 2:
+            raise DataError(f"{owner}: states must be 2-D (samples, q... then p...) with an even number of columns, got shape {states.shape}")
+        if derivatives.shape != states.shape:
+            raise DataError(f"{owner}: derivatives must have the states' shape {states.shape}, got {derivatives.shape}")
+        if n_coordinates is not None and 2 * n_coordinates != states.shape[1]:
+            raise DataError(f"{owner}: n_coordinates={n_coordinates} but states have {states.shape[1]} columns (need 2 x n_coordinates)")
+        for label, array in (("states", states), ("derivatives", derivatives)):
+            bad = np.flatnonzero(~np.isfinite(array).all(axis=1))
+            if bad.size:
+                raise DataError(f"{owner}: {label} have a non-finite value in row {int(bad[0])}")
+        if states.shape[0] < 10:
+            raise DataError(f"{owner}: {states.shape[0]} samples; at least 10 are needed")
+        return states, derivatives
+
+    def fit_dataset(self, dataset) -> "_DynamicsBase":
+        if dataset.kind != "trajectories":
+            raise DataError(f"{type(self).__name__} consumes datasets of kind 'trajectories', got {dataset.kind!r}")
+        names = dataset.names("state")
+        if dataset.truth is not None and "coordinates" in dataset.truth.parameters:
+            names = list(dataset.truth.parameters["coordinates"]) + list(dataset.truth.parameters["momenta"])
+        missing = [f"d_{n}" for n in names if f"d_{n}" not in dataset.arrays]
+        if missing:
+            raise DataError(f"dataset {dataset.name!r} lacks derivative columns {', '.join(missing)}")
+        states = np.column_stack([dataset[n] for n in names])
+        derivatives = np.column_stack([dataset[f"d_{n}"] for n in names])
+        self.fit(states, derivatives, names=names)
+        self.truth_ = dataset.truth.equations.get("H") if dataset.truth is not None else None
+        return self
+
+    def fit(self, states, derivatives, names: Sequence[str] | None = None, n_coordinates: int | None = None):
+        states, derivatives = self._validate(states, derivatives, n_coordinates)
+        names = list(names) if names is not None else [f"q{i}" for i in range(states.shape[1] // 2)] + [f"p{i}" for i in range(states.shape[1] // 2)]
+        if len(names) != states.shape[1]:
+            raise DataError(f"{type(self).__name__}: {len(names)} names for {states.shape[1]} state columns")
+        with torch_threads(1):
+            self._train(states, derivatives)
+        self.names_ = names
+        self.n_coordinates_ = states.shape[1] // 2
+        self.training_states_ = states
+        self.truth_ = None
+        return self
+
+    def rollout(self, initial: np.ndarray, dt: float, n_steps: int, every: int = 1) -> np.ndarray:
+        """States along the learned dynamics from ``initial`` (RK4): (n_saved, batch, dim)."""
+        self._check_is_fitted("network_")
+        return rollout(self.vector_field, initial, dt, n_steps, every)
+
+
+@register("hnn")
+class HamiltonianNN(_DynamicsBase):
+    """Hamiltonian neural network (Greydanus et al. 2019): learns a scalar H(q, p).
+
+    ``fit(states, derivatives, names)`` with states ordered (q..., p...). Learned:
+    ``network_``, ``energy(states)``, ``vector_field(states)``; after
+    ``closed_form(budget)``, ``equation_`` (symbolic regression of H).
+    """
+
+    taxonomy = Taxonomy(origin="intrinsic", mechanism="mechanistic", scope="global", aim="discovering", level="high")
+    interpretation_kind = "hamiltonian"
+
+    def _train(self, states, derivatives):
+        import torch
+
+        rng = np.random.default_rng(self.random_state)
+        generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
+        mean, scale = states.mean(axis=0), states.std(axis=0)
+        scale = np.where(scale > 0, scale, 1.0)
+        module = make_mlp([states.shape[1], *self.hidden, 1], "tanh", generator)
+        network = Standardized(module, mean, scale)
+        x = torch.tensor(states, dtype=torch.float64, requires_grad=True)
+        target = torch.tensor(derivatives, dtype=torch.float64)
+        f = states.shape[1] // 2
+        weight = torch.tensor(1.0 / np.maximum(derivatives.std(axis=0), 1e-12) ** 2, dtype=torch.float64)
+        optimizer = torch.optim.Adam(module.parameters(), lr=self.learning_rate)
+        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=self.steps)
+        for _ in range(self.steps):
+            energy = network(x)[:, 0]
+            (grad,) = torch.autograd.grad(energy.sum(), x, create_graph=True)
+            predicted = torch.cat([grad[:, f:], -grad[:, :f]], dim=1)
+            loss = (((predicted - target) ** 2) * weight).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+        self.network_ = network
+        self.training_loss_ = float(loss.detach())
+        self._fast = _TanhMLP(module, mean, scale)
+
+    def energy(self, states) -> np.ndarray:
+        self._check_is_fitted("network_")
+        return self._fast.forward(np.atleast_2d(np.asarray(states, dtype=float)))[0][:, 0]
+
+    def vector_field(self, states) -> np.ndarray:
+        self._check_is_fitted("network_")
+        grad = self._fast.gradient(np.atleast_2d(np.asarray(states, dtype=float)))
+        f = grad.shape[1] // 2
+        return np.concatenate([grad[:, f:], -grad[:, :f]], axis=1)
+
+    def closed_form(self, budget: float = 20.0) -> "HamiltonianNN":
+        """Symbolic regression of (q, p) -> H_theta (physlens.methods.symbolic)."""
+        from physlens.methods.symbolic import SymbolicRegressor
+
+        self._check_is_fitted("network_")
+        rng = np.random.default_rng(self.random_state)
+        rows = rng.choice(len(self.training_states_), min(2000, len(self.training_states_)), replace=False)
+        X = self.training_states_[rows]
+        energy = self.energy(X)
+        # remove the arbitrary offset: H is defined up to a constant
+        self.regressor_ = SymbolicRegressor(budget=budget, random_state=self.random_state).fit(X, energy - energy.min(), names=self.names_)
+        self.equation_ = self.regressor_.equation_
+        return self
+
+    def closed_form_from_gradients(self, max_degree: int = 2, extra_terms: Sequence[str] = ()) -> "HamiltonianNN":
+        """Closed form of H by symbolic gradients: grad H_theta is parallel to grad H, so
+        the sparse library combination with matching gradients is H up to a monotone
+        (here affine) map. Sets ``gradient_equation_``."""
+        from physlens.methods.symbolic_gradients import SymbolicGradients
+
+        self._check_is_fitted("network_")
+        X = self.training_states_
+        reader = SymbolicGradients(max_degree=max_degree, extra_terms=list(extra_terms), max_invariants=1, random_state=self.random_state)
+        reader.fit(X, self._fast.gradient(X), self.names_)
+        self.gradient_reader_ = reader
+        self.gradient_equation_ = reader.invariants_[0] if reader.invariants_ else None
+        return self
+
+    def compare_drift(self, baseline: "PlainDynamicsNN", true_energy, initial: np.ndarray, dt: float, n_steps: int, every: int = 10):
+        """Roll both models out from ``initial`` and record the true energy's drift
+        (mean relative deviation from its initial value) along each rollout."""
+        self.drift_ = energy_drift(true_energy, self.rollout(initial, dt, n_steps, every))
+        self.baseline_drift_ = energy_drift(true_energy, baseline.rollout(initial, dt, n_steps, every))
+        self.rollout_time_ = dt * n_steps
+        return self
+
+    def interpret(self) -> Interpretation:
+        self._check_is_fitted("network_")
+        verdicts: list[Verdict] = []
+        reasons: list[str] = []
+        expressions = {}
+        if getattr(self, "equation_", None) is not None:
+            expressions["H"] = self.equation_
+        if self.truth_ is not None:
+            from physlens.expr import to_function
+
+            X = self.training_states_
+            true_values = np.broadcast_to(to_function(self.truth_, self.names_)(*X.T), (len(X),))
+            verdicts.append(hamiltonian_verdict(affine_r2(self.energy(X), true_values)))
+            if "H" in expressions:
+                from physlens.validate.symbolic import symbolic_equivalence
+
+                verdicts.append(symbolic_equivalence(expressions["H"], self.truth_))
+        if getattr(self, "drift_", None) is not None:
+            verdicts.append(drift_verdict(self.drift_, self.baseline_drift_, self.rollout_time_))
+        reasons = [f"{v.name}: {v.reason}" for v in verdicts if v.passed is False]
+        return Interpretation(
+            kind="hamiltonian",
+            method=self.method_name,
+            taxonomy=self.taxonomy,
+            found=not reasons,
+            summary=f"learned H(q, p) over {', '.join(self.names_)}",
+            expressions=expressions,
+            values={"training_loss": self.training_loss_, "drift": getattr(self, "drift_", None), "baseline_drift": getattr(self, "baseline_drift_", None)},
+            verdicts=verdicts,
+            reasons=reasons,
+        )
+
+
+@register("plain_dynamics_nn")
+class PlainDynamicsNN(_DynamicsBase):
+    """The HNN paper's baseline: an MLP that outputs (dq/dt, dp/dt) directly."""
+
+    taxonomy = Taxonomy(origin="post-hoc", mechanism="functional", scope="global", aim="discovering", level="low")
+    interpretation_kind = "dynamics"
+
+    def _train(self, states, derivatives):
+        import torch
+
+        rng = np.random.default_rng(self.random_state)
+        generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
+        mean, scale = states.mean(axis=0), states.std(axis=0)
+        scale = np.where(scale > 0, scale, 1.0)
+        module = make_mlp([states.shape[1], *self.hidden, states.shape[1]], "tanh", generator)
+        network = Standardized(module, mean, scale)
+        x = torch.tensor(states, dtype=torch.float64)
+        target = torch.tensor(derivatives, dtype=torch.float64)
+        weight = torch.tensor(1.0 / np.maximum(derivatives.std(axis=0), 1e-12) ** 2, dtype=torch.float64)
+        optimizer = torch.optim.Adam(module.parameters(), lr=self.learning_rate)
+        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=self.steps)
+        for _ in range(self.steps):
+            loss = (((network(x) - target) ** 2) * weight).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+        self.network_ = network
+        self.training_loss_ = float(loss.detach())
+        self._fast = _TanhMLP(module, mean, scale)
+
+    def vector_field(self, states) -> np.ndarray:
+        self._check_is_fitted("network_")
+        return self._fast.forward(np.atleast_2d(np.asarray(states, dtype=float)))[0]
+
+    def interpret(self) -> Interpretation:
+        self._check_is_fitted("network_")
+        return Interpretation(
+            kind="dynamics",
+            method=self.method_name,
+            taxonomy=self.taxonomy,
+            found=True,
+            summary="a black-box vector field (no conserved quantity by construction)",
+            values={"training_loss": self.training_loss_},
+        )
+
+
+def energy_drift(true_energy, path: np.ndarray) -> float:
+    """Mean over the rollout (and the batch) of |H(x(t)) - H(x(0))| / |H(x(0))|.
+    ``path``: (n_saved, batch, dim); ``true_energy``: numpy function of states."""
+    values = np.stack([np.broadcast_to(true_energy(step), (step.shape[0],)) for step in path])
+    start = values[0]
+    deviation = np.abs(values - start) / np.maximum(np.abs(start), 1e-12)
+    return float(np.nanmean(np.where(np.isfinite(deviation), deviation, np.inf)))

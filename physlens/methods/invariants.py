@@ -1,0 +1,257 @@
+"""Invariants and conserved quantities with Siamese networks.
+
+Wetzel, Melko, Scott, Panju, Ganesh, "Discovering symmetry invariants and conserved
+quantities by interpreting siamese neural networks", Phys. Rev. Research 2, 033499
+(2020). Twin copies of one network (shared weights) map two samples to latents; the
+network is trained to put samples of the same event (one spacetime interval in many
+frames, one trajectory, one similarity class) together and samples of different
+events apart. Here "apart" is enforced by standardising each latent over the batch and
+decorrelating the latents (no negative pairs needed, and no collapse), so each latent
+becomes some function of the invariants. The closed form is then read off with
+symbolic gradients (:mod:`physlens.methods.symbolic_gradients`).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from physlens.errors import DataError
+from physlens.methods.base import Interpretation, Method, Taxonomy, check_parameter, positive_number, register, seed_or_none
+from physlens.methods.symbolic_gradients import Standardized, SymbolicGradients, make_mlp, network_gradients, torch_threads
+from physlens.validate.invariants import event_r2, invariant_matches, pair_auc
+from physlens.validate.verdict import Verdict
+
+__all__ = ["SiameseInvariants"]
+
+MIN_EVENT_R2 = 0.99
+MEMBERS = 4  # samples of one event seen together by the shared-weight network
+
+
+def _positive_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
+
+
+@register("siamese_invariants")
+class SiameseInvariants(Method):
+    """Siamese network + symbolic gradients: learns which samples share an event, then
+    names the shared quantity in closed form.
+
+    ``fit(X, events, names)``: X (n, d) samples, ``events`` (n,) integer event ids.
+    Learned: ``network_`` (raw inputs -> latents), ``pair_auc_`` (held-out events),
+    ``invariants_`` (closed forms), ``symbolic_`` (the fitted SymbolicGradients).
+    """
+
+    taxonomy = Taxonomy(origin="post-hoc", mechanism="functional", scope="global", aim="discovering", level="high")
+    consumes = "events"
+    interpretation_kind = "invariant"
+
+    def __init__(
+        self,
+        *,
+        n_invariants: int = 1,
+        hidden: Sequence[int] = (64, 64),
+        steps: int = 3000,
+        batch_events: int = 128,
+        learning_rate: float = 3e-3,
+        decorrelation: float = 1.0,
+        contrast: float = 0.0,
+        max_degree: int = 2,
+        extra_terms: Sequence[str] = (),
+        tolerance: float = 0.01,
+        holdout: float = 0.2,
+        random_state: int | None = None,
+    ):
+        self.n_invariants = n_invariants
+        self.hidden = hidden
+        self.steps = steps
+        self.batch_events = batch_events
+        self.learning_rate = learning_rate
+        self.decorrelation = decorrelation
+        self.contrast = contrast
+        self.max_degree = max_degree
+        self.extra_terms = extra_terms
+        self.tolerance = tolerance
+        self.holdout = holdout
+        self.random_state = random_state
+
+    def _validate(self, X, events, names):
+        owner = type(self).__name__
+        check_parameter(owner, "n_invariants", self.n_invariants, _positive_int, "an integer >= 1")
+        check_parameter(owner, "hidden", self.hidden, lambda v: len(v) >= 1 and all(_positive_int(h) for h in v), "a non-empty list of layer widths >= 1")
+        check_parameter(owner, "steps", self.steps, _positive_int, "an integer >= 1")
+        check_parameter(owner, "batch_events", self.batch_events, lambda v: _positive_int(v) and v >= 4, "an integer >= 4")
+        check_parameter(owner, "learning_rate", self.learning_rate, positive_number, "a number > 0")
+        check_parameter(owner, "decorrelation", self.decorrelation, lambda v: float(v) >= 0, "a number >= 0")
+        check_parameter(owner, "contrast", self.contrast, lambda v: float(v) >= 0, "a number >= 0")
+        check_parameter(owner, "holdout", self.holdout, lambda v: 0 < float(v) < 0.9, "a fraction in (0, 0.9)")
+        check_parameter(owner, "random_state", self.random_state, seed_or_none, "None or an integer >= 0")
+        try:
+            X = np.asarray(X, dtype=float)
+        except (TypeError, ValueError):
+            raise DataError(f"{owner}: X must be numeric") from None
+        events = np.asarray(events)
+        if X.ndim != 2:
+            raise DataError(f"{owner}: X must be 2-D (samples, variables), got shape {X.shape}")
+        if events.shape != (X.shape[0],):
+            raise DataError(f"{owner}: events must have one id per sample ({X.shape[0]}), got shape {events.shape}")
+        bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
+        if bad.size:
+            raise DataError(f"{owner}: X has a non-finite value in row {int(bad[0])}")
+        ids, counts = np.unique(events, return_counts=True)
+        if (counts < 2).sum() > 0:
+            lonely = ids[counts < 2][0]
+            raise DataError(f"{owner}: event {lonely} has a single sample; every event needs at least 2 samples")
+        if len(ids) < 10:
+            raise DataError(f"{owner}: {len(ids)} events; at least 10 are needed")
+        names = list(names) if names is not None else [f"x{i}" for i in range(X.shape[1])]
+        if len(names) != X.shape[1]:
+            raise DataError(f"{owner}: {len(names)} names for {X.shape[1]} columns")
+        return X, events, names
+
+    def fit_dataset(self, dataset) -> "SiameseInvariants":
+        if dataset.kind != "events":
+            raise DataError(f"{type(self).__name__} consumes datasets of kind 'events', got {dataset.kind!r}")
+        labels = dataset.names("label")
+        if not labels:
+            raise DataError(f"dataset {dataset.name!r} has no label column saying which samples share an event")
+        self.fit(dataset.X, dataset[labels[0]], names=dataset.input_names)
+        self.truth_ = dict(dataset.truth.conserved) if dataset.truth is not None else {}
+        return self
+
+    def fit(self, X, events, names: Sequence[str] | None = None) -> "SiameseInvariants":
+        X, events, names = self._validate(X, events, names)
+        with torch_threads(1):
+            return self._fit(X, events, names)
+
+    def _fit(self, X, events, names) -> "SiameseInvariants":
+        import torch
+
+        rng = np.random.default_rng(self.random_state)
+        generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
+        ids = np.unique(events)
+        rng.shuffle(ids)
+        n_test = max(2, int(round(self.holdout * len(ids))))
+        test_ids, train_ids = ids[:n_test], ids[n_test:]
+        members = {e: np.flatnonzero(events == e) for e in ids}
+        train_rows = np.concatenate([members[e] for e in train_ids])
+        mean, scale = X[train_rows].mean(axis=0), X[train_rows].std(axis=0)
+        scale = np.where(scale > 0, scale, 1.0)
+        module = make_mlp([X.shape[1], *self.hidden, self.n_invariants], "silu", generator)
+        network = Standardized(module, mean, scale)
+        data = torch.tensor(X, dtype=torch.float64)
+        optimizer = torch.optim.Adam(module.parameters(), lr=self.learning_rate)
+        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=self.steps)
+        batch = min(self.batch_events, len(train_ids))
+        history = []
+        # rows grouped by event, so a pair is two distinct offsets into one group
+        grouped = np.concatenate([members[e] for e in train_ids])
+        counts = np.array([len(members[e]) for e in train_ids])
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        for step in range(self.steps):
+            chosen = rng.choice(len(train_ids), batch, replace=False)
+            # MEMBERS samples per event (with replacement): twins, triplets...
+            offsets = (rng.random((batch, MEMBERS)) * counts[chosen][:, None]).astype(int)
+            tuples = grouped[starts[chosen][:, None] + offsets]
+            latents = network(data[tuples.reshape(-1)]).reshape(batch, MEMBERS, -1)
+            loss = self._loss(latents)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            if step % 100 == 0 or step == self.steps - 1:
+                history.append(float(loss.detach()))
+        self.loss_history_ = history
+        self.network_ = network
+        self.names_ = names
+        self.pair_auc_ = self._held_out_auc(network, data, test_ids, members, rng)
+        test_rows = np.concatenate([members[e] for e in test_ids])
+        with torch.no_grad():
+            held_out = network(data[test_rows]).numpy()
+        self.event_r2_ = float(np.min(event_r2(held_out, events[test_rows])))
+        with torch.no_grad():
+            self.latents_ = network(data).numpy()
+        gradients = network_gradients(network, X)
+        self.symbolic_ = SymbolicGradients(
+            max_degree=self.max_degree, extra_terms=list(self.extra_terms), tolerance=self.tolerance, random_state=self.random_state
+        ).fit(X, gradients, names)
+        self.invariants_ = list(self.symbolic_.invariants_)
+        self.points_ = X[rng.choice(X.shape[0], min(200, X.shape[0]), replace=False)]
+        self.truth_ = {}
+        return self
+
+    def _loss(self, latents):
+        import torch
+
+        flat = latents.reshape(-1, latents.shape[-1])
+        centred = (latents - flat.mean(dim=0)) / (flat.std(dim=0) + 1e-8)
+        # same event -> same latent: within-event variance of the standardised latents
+        invariance = centred.var(dim=1, unbiased=False).mean(dim=0).sum() * latents.shape[1] / (latents.shape[1] - 1)
+        loss = invariance
+        if latents.shape[-1] > 1:
+            standard = centred.reshape(-1, latents.shape[-1])
+            correlation = standard.T @ standard / standard.shape[0]
+            off_diagonal = correlation - torch.diag(torch.diagonal(correlation))
+            loss = loss + self.decorrelation * (off_diagonal**2).sum()
+        if self.contrast:
+            # InfoNCE: each sample must pick its own event's twin out of the batch, so
+            # the latents must separate every pair of events (decorrelation alone lets
+            # a latent be a nonlinear function of another, e.g. z2 = z1^2 - 1)
+            first, second = centred[:, 0], centred[:, 1]
+            logits = -torch.cdist(first, second) ** 2
+            labels = torch.arange(first.shape[0])
+            loss = loss + self.contrast * torch.nn.functional.cross_entropy(logits, labels)
+        return loss
+
+    def _held_out_auc(self, network, data, test_ids, members, rng) -> float:
+        import torch
+
+        with torch.no_grad():
+            latents = network(data).numpy()
+        latents = (latents - latents.mean(axis=0)) / (latents.std(axis=0) + 1e-12)
+        same, different = [], []
+        for e in test_ids:
+            a, b = rng.choice(members[e], 2, replace=False)
+            same.append(np.linalg.norm(latents[a] - latents[b]))
+            other = rng.choice([o for o in test_ids if o != e])
+            different.append(np.linalg.norm(latents[a] - latents[rng.choice(members[other])]))
+        return pair_auc(np.array(same), np.array(different))
+
+    def transform(self, X) -> np.ndarray:
+        """Latent values of new samples."""
+        import torch
+
+        self._check_is_fitted("network_")
+        with torch.no_grad():
+            return self.network_(torch.tensor(np.asarray(X, dtype=float), dtype=torch.float64)).numpy()
+
+    def interpret(self) -> Interpretation:
+        self._check_is_fitted("invariants_")
+        symbolic = self.symbolic_.interpret()
+        verdicts = [
+            Verdict(
+                "same-event samples share a latent",
+                self.event_r2_ >= MIN_EVENT_R2,
+                self.event_r2_,
+                f"held-out events: event identity explains {100 * self.event_r2_:.2f}% of every latent's variance (needs >= {100 * MIN_EVENT_R2:.0f}%); "
+                f"a same-event pair is closer than a different-event pair with probability {self.pair_auc_:.3f}",
+            )
+        ] + symbolic.verdicts
+        if self.truth_:
+            verdicts += invariant_matches(self.invariants_, self.truth_, self.names_, self.points_)
+        found = bool(self.invariants_) and self.event_r2_ >= MIN_EVENT_R2
+        reasons = list(symbolic.reasons)
+        if self.event_r2_ < MIN_EVENT_R2:
+            reasons.append(f"the network did not learn which samples share an event (event R2 {self.event_r2_:.3f} < {MIN_EVENT_R2})")
+        return Interpretation(
+            kind="invariant",
+            method=self.method_name,
+            taxonomy=self.taxonomy,
+            found=found,
+            summary=f"{len(self.invariants_)} invariant(s) read from a {self.n_invariants}-latent Siamese network",
+            expressions=dict(symbolic.expressions),
+            values={"pair_auc": self.pair_auc_, "event_r2": self.event_r2_, "residuals": list(self.symbolic_.residuals_), "final_loss": self.loss_history_[-1]},
+            verdicts=verdicts,
+            reasons=reasons,
+        )
