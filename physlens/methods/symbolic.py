@@ -431,8 +431,9 @@ class SymbolicRegressor(Method):
         if scale is None:
             return None
         groups = pi_groups(dims)
-        # a scale variable that changes sign enters as |x|, so y / scale stays smooth
-        absolute = {k for k in scale if np.any(X[:, names.index(k)] < 0)}
+        # a negative variable under a fractional power enters as |x| (x**(1/2) has no real
+        # value); integer powers keep their sign, so a = -k x / m stays one smooth law
+        absolute = {k for k, p in scale.items() if p.denominator != 1 and np.any(X[:, names.index(k)] < 0)}
         with np.errstate(all="ignore"):
             scale_values = np.prod([np.abs(X[:, names.index(k)]) ** float(p) if k in absolute else X[:, names.index(k)] ** float(p)
                                     for k, p in scale.items()], axis=0) if scale else np.ones(len(y))

@@ -41,18 +41,21 @@ def exact_match(model: sympy.Expr, truth: sympy.Expr, *, snap: bool = True) -> b
     that sqrt(m)/sqrt(k) and sqrt(m/k) are the same law."""
     rename = {s: sympy.Symbol(s.name, positive=True) for s in model.free_symbols | truth.free_symbols}
     model, truth = model.xreplace(rename), truth.xreplace(rename)
-    if snap:
-        model = snap_constants(model)
+    # constants are snapped as written and after expansion, where a product of fitted
+    # factors such as 4.331*(0.2309*x) becomes one constant close to a simple number
+    models = [snap_constants(model), snap_constants(sympy.expand(model))] if snap else [model]
     symbols = sorted(model.free_symbols | truth.free_symbols, key=lambda s: s.name)
     rng = np.random.default_rng(0)
-    for candidate in (model - truth, model / truth):
+    candidates = [(kind, c) for m in models for kind, c in (("difference", m - truth), ("ratio", m / truth))]
+    for kind, candidate in candidates:
         if not _numerically_constant(candidate, symbols, rng):
             continue
         try:
             simplified = sympy.simplify(candidate)
         except Exception:
             continue
-        if _is_constant(simplified) and not (candidate is model / truth and simplified == 0):
+        # a zero ratio means the model is 0, which is no law
+        if _is_constant(simplified) and (kind == "difference" or simplified != 0):
             return True
     return False
 

@@ -22,7 +22,10 @@ def expr(text):
         ("3 + q1*q2/(epsilon*r**2)", "q1*q2/(4*pi*epsilon*r**2)", False),  # neither difference nor ratio constant
         ("3 + q1*q2/(4*pi*epsilon*r**2)", "q1*q2/(4*pi*epsilon*r**2)", True),  # constant difference
         ("2*pi*sqrt(m)/sqrt(k)", "2*pi*sqrt(m/k)", True),
+        ("4.33109877520209*m*(0.230888277292252*k + 0.230888289505328*k*x)", "m*k*(1 + x)", True),  # snapped after expansion
         ("q1*q2/(epsilon*r**3)", "q1*q2/(4*pi*epsilon*r**2)", False),
+        ("q1*q2/(4*pi*epsilon*r**2)", "q1*q2/(4*pi*epsilon*r**2)", True),
+        ("0*q1", "q1*q2/(4*pi*epsilon*r**2)", False),
         ("q1*q2/(epsilon*r**2) + 1e-3*r", "q1*q2/(4*pi*epsilon*r**2)", False),
     ],
 )
