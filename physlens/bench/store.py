@@ -6,6 +6,7 @@ take ``--store PATH`` to use another file."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -91,18 +92,16 @@ class ResultsStore:
         except sqlite3.DatabaseError as error:
             raise StoreError(f"cannot open results store {self.path}: {error}") from None
 
+    @contextlib.contextmanager
     def _transaction(self):
-        connection = self._connection
-
-        class _Tx:
-            def __enter__(self_inner):
-                connection.execute("BEGIN IMMEDIATE")
-
-            def __exit__(self_inner, kind, value, traceback):
-                connection.execute("COMMIT" if kind is None else "ROLLBACK")
-                return False
-
-        return _Tx()
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK if the block raises."""
+        self._connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._connection.execute("ROLLBACK")
+            raise
+        self._connection.execute("COMMIT")
 
     def record(self, result: Result) -> int:
         """Write one result in its own transaction; returns its row id."""
