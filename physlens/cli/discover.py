@@ -33,7 +33,7 @@ def _timed_progress(console, budget: float):
 def discover(
     data: Path = typer.Argument(..., help="Table of measurements: CSV, Parquet or NPZ."),
     target: str = typer.Option(..., "--target", "-t", help="Column the law should predict."),
-    unit: list[str] = typer.Option(None, "--unit", "-u", help="Unit of a column, COL=UNIT (repeatable); or write 'col [unit]' in the CSV header."),
+    unit: list[str] = typer.Option(None, "--unit", "-u", help="Unit of a column, COL=UNIT (repeatable); or write 'col \\[unit]' in the CSV header."),
     budget: float = typer.Option(30.0, "--budget", min=1.0, help="Wall-clock seconds for the search and its checks."),
     evaluations: int = typer.Option(None, "--evaluations", min=1000, help="Limit the search by model evaluations instead of time (reproducible)."),
     seed: int = typer.Option(0, "--seed", min=0, help="Random seed."),

@@ -34,7 +34,7 @@ def dynamics(
     time: str = typer.Option(..., "--time", help="Time column."),
     state: str = typer.Option(None, "--state", help="State columns, comma separated (default: every other column)."),
     trajectory: str = typer.Option(None, "--trajectory", help="Column holding the trajectory id (default: one trajectory)."),
-    unit: list[str] = typer.Option(None, "--unit", "-u", help="Unit of a column, COL=UNIT (repeatable); or write 'col [unit]' in the header."),
+    unit: list[str] = typer.Option(None, "--unit", "-u", help="Unit of a column, COL=UNIT (repeatable); or write 'col \\[unit]' in the header."),
     degree: int = typer.Option(2, "--degree", min=0, max=5, help="Polynomial degree of the term library."),
     trig: bool = typer.Option(False, "--trig", help="Add sin and cos of each (dimensionless) state to the library."),
     term: list[str] = typer.Option(None, "--term", help="Extra library term in the state names, e.g. 'x/(x**2+y**2)**1.5' (repeatable)."),
