@@ -11,7 +11,6 @@ ORDER = 20
 
 
 def run(quick: bool, seed: int) -> Section:
-    import pandas as pd
     import sympy
 
     from physlens.data.trajectories import simulate
@@ -67,9 +66,6 @@ def run(quick: bool, seed: int) -> Section:
         f"Truth: {true_text}. Exact support: {support['exact']}; largest coefficient error {error:.2%}; "
         f"relative error of the model integrated from a new initial condition over 20 s: {extrapolation:.2%}."
     )
-    summary = pd.DataFrame({"check": [v.name for v in interpretation.verdicts],
-                            "result": [v.mark for v in interpretation.verdicts],
-                            "reason": [v.reason for v in interpretation.verdicts]})
     return Section(
         key="dynamics",
         title=TITLE,
@@ -80,5 +76,4 @@ def run(quick: bool, seed: int) -> Section:
         values={"noise": noise, "exact_support": support["exact"], "missing": support["missing"],
                 "extra": support["extra"], "coefficient_error": error, "extrapolation_error": extrapolation,
                 "derivative": model.derivative_, "inclusion": model.inclusion()},
-        tables=[summary],
     )
