@@ -233,3 +233,19 @@ def snap_constants(expression: sympy.Expr, *, rel_tol: float = 1e-4, abs_tol: fl
                 replacements[number] = candidate
                 break
     return expression.xreplace(replacements) if replacements else expression
+
+
+def as_expression(value) -> sympy.Expr:
+    """A sympy expression from a sympy object or a plain number, never from text (text
+    must go through :func:`parse_expression`; ``sympify`` would evaluate it as Python)."""
+    import numbers
+
+    if isinstance(value, sympy.Basic):
+        return value
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return sympy.Integer(int(value))
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return sympy.Float(float(value))
+    raise ExpressionError(
+        f"expected a sympy expression or a number, got {type(value).__name__}; parse text with parse_expression"
+    )

@@ -93,3 +93,14 @@ def test_snap_constants_drops_tiny_and_rounds():
     x = sym("x")
     snapped = snap_constants(sympy.Float(1e-9) + sympy.Float(6.2831853071) * x)
     assert snapped == 2 * sympy.pi * x
+
+
+def test_as_expression_takes_sympy_and_numbers_but_never_text():
+    from physlens.expr import as_expression
+
+    x = sym("x")
+    assert as_expression(2 * x) == 2 * x
+    assert as_expression(3) == sympy.Integer(3)
+    assert as_expression(0.5) == sympy.Float(0.5)
+    with pytest.raises(ExpressionError, match="parse_expression"):
+        as_expression("__import__('os').system('x')")

@@ -21,6 +21,7 @@ import sympy
 
 from physlens.data.dataset import Dataset, Truth, Variable, add_noise
 from physlens.errors import DataError, ParameterError, UnitError
+from physlens.expr import as_expression
 from physlens.units import parse_unit
 
 TIME, TRAJECTORY = "t", "trajectory"
@@ -80,7 +81,7 @@ def integrate(
     from scipy.integrate import solve_ivp
 
     symbols = _sym(states)
-    rhs = [sympy.sympify(equations[s]) for s in states]
+    rhs = [as_expression(equations[s]) for s in states]
     function = sympy.lambdify(symbols, rhs, modules="numpy")
 
     def vector_field(_t: float, y: np.ndarray) -> np.ndarray:

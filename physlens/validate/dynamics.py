@@ -14,6 +14,8 @@ from typing import Mapping
 import numpy as np
 import sympy
 
+from physlens.expr import as_expression
+
 
 def _normalise_term(term: sympy.Expr) -> sympy.Expr:
     """Write float exponents as rationals so x*(x**2+y**2)**-1.5 matches (3/2)."""
@@ -27,7 +29,7 @@ def terms_of(expression: sympy.Expr | float | int, *, tolerance: float = 0.0) ->
     """{term: coefficient} of an expanded expression; the constant term has key 1.
 
     Coefficients with |c| <= tolerance are dropped. ``3*x*y - 2`` -> {x*y: 3, 1: -2}."""
-    expression = sympy.sympify(expression)
+    expression = as_expression(expression)
     # rational exponents first, so 1.5 and 3/2 give the same term; deep=False keeps
     # (x**2 + y**2)**(3/2) whole while still distributing products over sums
     powers = {p: sympy.Pow(p.base, sympy.nsimplify(p.exp, rational=True)) for p in expression.atoms(sympy.Pow)
@@ -35,7 +37,7 @@ def terms_of(expression: sympy.Expr | float | int, *, tolerance: float = 0.0) ->
     expanded = sympy.expand(expression.xreplace(powers), deep=False)
     out: dict[sympy.Expr, float] = {}
     for term, coefficient in expanded.as_coefficients_dict().items():
-        numeric, rest = sympy.sympify(term).as_coeff_Mul()
+        numeric, rest = term.as_coeff_Mul()
         key = _normalise_term(rest)
         value = float(coefficient) * float(numeric)
         out[key] = out.get(key, 0.0) + value
