@@ -10,15 +10,7 @@ from physlens.data.particles import simulate_particles
 from physlens.data.spins import simulate_ising
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    # small models: one thread avoids oversubscription on the shared 2-core machine
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def run(argv, capsys):

@@ -16,15 +16,7 @@ from physlens.methods.couplings import (
 from physlens.validate.couplings import chain_bonds, edge_auc, rank_correlation, relative_coupling_error
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    # tiny matrices: one thread avoids oversubscription on the shared 2-core machine
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

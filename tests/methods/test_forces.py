@@ -12,15 +12,7 @@ from physlens.validate.couplings import linear_r2, relative_error
 from physlens.validate.symbolic import symbolic_equivalence
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    # small networks: one thread avoids oversubscription on the shared 2-core machine
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _off_diagonal(values):

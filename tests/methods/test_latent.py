@@ -17,14 +17,7 @@ from physlens.validate.latent import (
 )
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    # The test machine's 2 cores are shared; one intra-op thread avoids oversubscription.
-    torch = pytest.importorskip("torch")
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # -- validate/latent.py known answers ------------------------------------------------

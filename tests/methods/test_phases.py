@@ -19,14 +19,7 @@ from physlens.methods.phases import (
 from physlens.validate.phases import critical_temperature_error, magnetization, order_parameter_correlation
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    # The test machine's 2 cores are shared; one intra-op thread avoids oversubscription.
-    torch = pytest.importorskip("torch")
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
