@@ -314,7 +314,7 @@ class SymbolicRegressor(Method):
         report("searching")
         t0 = time.perf_counter()
         search_share = 0.75 if self.run_null_test else 0.95
-        candidates = self._search(X, y, names, reduction, train_rows, valid_rows, rng, t0 + search_share * (deadline - t0), "search")
+        candidates = self._search(X, y, names, dims, reduction, train_rows, valid_rows, rng, t0 + search_share * (deadline - t0), "search")
         self.timings_["search"] = time.perf_counter() - t0
 
         report("checking")
@@ -326,7 +326,6 @@ class SymbolicRegressor(Method):
             for candidate in candidates:
                 candidate.expression = candidate.expression.xreplace(back)
             names, X, dims = names_user, X_user, dims_user
-            self.dimensions_ = dims_user
         self.candidates_ = sorted(candidates, key=lambda c: (c.complexity, -c.r2))
         self.equation_ = best.expression
         self.r2_test_ = best.r2
@@ -339,7 +338,7 @@ class SymbolicRegressor(Method):
             shuffled[train_rows] = y[train_rows][rng.permutation(len(train_rows))]
             shuffled[valid_rows] = y[valid_rows][rng.permutation(len(valid_rows))]
             null_deadline = max(time.perf_counter() + 1.0, deadline - 0.05 * (deadline - start))
-            null_candidates = self._search(X, shuffled, names, self._reduction(X, shuffled, names, dims, target_dim) if reduction else None,
+            null_candidates = self._search(X, shuffled, names, dims, self._reduction(X, shuffled, names, dims, target_dim) if reduction else None,
                                            train_rows, valid_rows, rng, null_deadline, "null")
             self.r2_null_ = max((c.r2 for c in null_candidates), default=-math.inf)
             verdicts.append(null_test(best.r2, self.r2_null_))
@@ -405,8 +404,10 @@ class SymbolicRegressor(Method):
         if not pairs:
             return X, names, dims, {}
         symbols = symbols_for(names)
-        columns = [X[:, names.index(n)] for n in names if n not in used]
-        new_names = [n for n in names if n not in used]
+        kept = [n for n in names if n not in used]
+        columns = [X[:, names.index(n)] for n in kept]
+        new_names = list(kept)
+        new_dims = {n: dims[n] for n in kept} if dims is not None else None
         back = {}
         for a, b, _ in pairs:
             difference = f"{a}_minus_{b}"
@@ -414,13 +415,9 @@ class SymbolicRegressor(Method):
                 difference += "_"
             columns.append(X[:, names.index(a)] - X[:, names.index(b)])
             new_names.append(difference)
+            if new_dims is not None:
+                new_dims[difference] = dims[a]
             back[sympy.Symbol(difference, real=True)] = symbols[a] - symbols[b]
-        new_dims = None
-        if dims is not None:
-            new_dims = {n: dims[n] for n in new_names if n in dims}
-            new_dims.update({f"{a}_minus_{b}": dims[a] for a, b, _ in pairs})
-            new_dims = {n: new_dims.get(n, dims.get(n)) for n in new_names}
-        self.dimensions_ = new_dims
         return np.column_stack(columns), new_names, new_dims, back
 
     # -- dimensional analysis -------------------------------------------------------------
@@ -442,7 +439,7 @@ class SymbolicRegressor(Method):
             return None
         return {"scale": scale, "groups": groups, "scale_values": scale_values, "features": features, "absolute": absolute}
 
-    def _search(self, X, y, names, reduction, train_rows, valid_rows, rng, deadline, label) -> list[Candidate]:
+    def _search(self, X, y, names, dims, reduction, train_rows, valid_rows, rng, deadline, label) -> list[Candidate]:
         symbols = symbols_for(names)
         if reduction is not None:
             scale_expr = sympy.Mul(*[(sympy.Abs(symbols[k]) if k in reduction["absolute"] else symbols[k]) ** sympy.Rational(p.numerator, p.denominator)
@@ -489,8 +486,8 @@ class SymbolicRegressor(Method):
             seen.add(key)
             values = _evaluate(polished, names, valid[0])
             consistent = None
-            if self.dimensions_ is not None and self.target_dimension_ is not None:
-                consistent = expression_dimension(polished, self.dimensions_) == self.target_dimension_
+            if dims is not None and self.target_dimension_ is not None:
+                consistent = expression_dimension(polished, dims) == self.target_dimension_
             candidates.append(Candidate(polished, count_complexity(polished), r2_score(valid[1], values), _mse(values, valid[1]), consistent, label))
         if not candidates:
             candidates.append(Candidate(sympy.Float(float(np.mean(train[1]))), 1, r2_score(valid[1], np.full(len(valid[1]), np.mean(train[1]))), float(np.var(valid[1])), None, label))
