@@ -151,11 +151,7 @@ class Interpretation:
     def _repr_html_(self) -> str:
         import html
 
-        rows = "".join(
-            f"<tr><td>{html.escape(v.name)}</td><td>{v.mark}</td><td>{'' if v.score is None else f'{v.score:.4g}'}</td>"
-            f"<td>{html.escape(v.reason)}</td></tr>"
-            for v in self.verdicts
-        )
+        rows = "".join(v.html_row() for v in self.verdicts)
         from physlens.expr import to_mathml
 
         eqs = "".join(to_mathml(sympy.Eq(sympy.Symbol(k), v)) for k, v in self.expressions.items())

@@ -38,15 +38,6 @@ document.querySelectorAll('table.sortable th').forEach(function(th){
 """
 
 
-def _verdict_rows(verdicts) -> str:
-    css = {True: "pass", False: "fail", None: "na"}
-    return "".join(
-        f"<tr><td>{html.escape(v.name)}</td><td class='{css[v.passed]}'>{v.mark}</td>"
-        f"<td>{'' if v.score is None else f'{v.score:.4g}'}</td><td>{html.escape(v.reason)}</td></tr>"
-        for v in verdicts
-    )
-
-
 def dataframe_html(frame, *, sortable: bool = True) -> str:
     classes = "sortable" if sortable else ""
     return frame.to_html(index=False, classes=classes, border=0, escape=True, float_format=lambda v: f"{v:.6g}")
@@ -70,9 +61,10 @@ def render_section(section: Section) -> str:
         if interp.reasons and not interp.found:
             parts.append("<ul>" + "".join(f"<li>{html.escape(r)}</li>" for r in interp.reasons) + "</ul>")
         if interp.verdicts:
+            verdict_rows = "".join(v.html_row() for v in interp.verdicts)
             parts.append(
                 "<table class='sortable'><thead><tr><th>check</th><th>result</th><th>score</th><th>reason</th></tr></thead>"
-                f"<tbody>{_verdict_rows(interp.verdicts)}</tbody></table>"
+                f"<tbody>{verdict_rows}</tbody></table>"
             )
     for frame in section.tables:
         parts.append(dataframe_html(frame))

@@ -24,3 +24,13 @@ class Verdict:
     @property
     def mark(self) -> str:
         return {True: "pass", False: "FAIL", None: "n/a"}[self.passed]
+
+    def html_row(self) -> str:
+        """One table row (check, result, score, reason); the result cell's class is
+        pass / fail / na for styling."""
+        import html
+
+        css = {True: "pass", False: "fail", None: "na"}[self.passed]
+        score = "" if self.score is None else f"{self.score:.4g}"
+        return (f"<tr><td>{html.escape(self.name)}</td><td class='{css}'>{self.mark}</td><td>{score}</td>"
+                f"<td>{html.escape(self.reason)}</td></tr>")
