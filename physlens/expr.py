@@ -22,6 +22,7 @@ from physlens.errors import ExpressionError
 
 MAX_EXPRESSION_LENGTH = 20_000
 MAX_DEPTH = 200
+MAX_DIGITS = 1000  # exact numbers beyond this take seconds to build and cannot be printed
 
 FUNCTIONS: Mapping[str, object] = {
     "sqrt": sympy.sqrt,
@@ -55,6 +56,40 @@ _BINARY = {
     ast.Div: lambda a, b: a / b,
     ast.Pow: lambda a, b: a**b,
 }
+_OPERATOR_TEXT = {
+    ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|",
+    ast.BitXor: "^", ast.BitAnd: "&", ast.Invert: "~", ast.Not: "not",
+}
+_REFUSED = {
+    ast.Attribute: "attribute access (a.b)", ast.Subscript: "indexing (a[i])", ast.Lambda: "a lambda",
+    ast.Compare: "a comparison", ast.BoolOp: "and/or", ast.IfExp: "if/else", ast.ListComp: "a comprehension",
+    ast.SetComp: "a comprehension", ast.DictComp: "a comprehension", ast.GeneratorExp: "a comprehension",
+    ast.NamedExpr: "assignment (:=)", ast.Starred: "a starred argument", ast.JoinedStr: "an f-string",
+}
+_ALLOWED_SYNTAX = "numbers, variables, + - * / ** ^, parentheses and one-argument functions"
+
+
+def _digits(number: sympy.Rational) -> int:
+    """Decimal digits of the larger of numerator and denominator (0 for 0)."""
+    return max(abs(int(number.p)).bit_length(), int(number.q).bit_length()) * 30103 // 100000
+
+
+def _check_power_size(base: sympy.Expr, exponent: sympy.Expr) -> None:
+    """Refuse an exact power whose result would have more than MAX_DIGITS digits, before
+    sympy spends minutes building it (e.g. ``((10**30)**1000)**1000``)."""
+    if base.is_Rational and exponent.is_Number and base not in (0, 1, -1):
+        estimate = abs(float(exponent)) * max(_digits(base), 1)
+        if estimate > MAX_DIGITS:
+            raise ExpressionError(
+                f"a {_digits(base) + 1}-digit number to the power {sympy.sstr(exponent)[:20]} would have about "
+                f"{estimate:.3g} digits; at most {MAX_DIGITS} are allowed"
+            )
+
+
+def _check_size(value: sympy.Expr) -> sympy.Expr:
+    if value.is_Rational and _digits(value) > MAX_DIGITS:
+        raise ExpressionError(f"a number in the expression has more than {MAX_DIGITS} digits; at most {MAX_DIGITS} are allowed")
+    return value
 
 
 def _normalise_tokens(text: str, names: set[str]) -> tuple[str, dict[str, str]]:
@@ -101,7 +136,9 @@ def parse_expression(
     source, placeholders = _normalise_tokens(text.strip(), names)
     try:
         tree = ast.parse(source, mode="eval")
-    except (SyntaxError, ValueError, MemoryError, RecursionError) as error:
+    except SyntaxError as error:
+        raise ExpressionError(f"cannot parse expression {text[:80]!r}: {error.msg}; allowed: {_ALLOWED_SYNTAX}") from None
+    except (ValueError, MemoryError, RecursionError) as error:
         raise ExpressionError(f"cannot parse expression {text[:80]!r}: {type(error).__name__}") from None
     symbols = {n: sympy.Symbol(n, real=True) for n in names}
 
@@ -134,20 +171,30 @@ def parse_expression(
             raise ExpressionError(f"unknown name {name!r} in expression; valid variables: {valid}; constants: pi, E")
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
             left, right = build(node.left, depth + 1), build(node.right, depth + 1)
-            if isinstance(node.op, ast.Pow) and right.is_Number and abs(float(right)) > 1000:
-                raise ExpressionError("exponent larger than 1000 is not allowed")
-            return _BINARY[type(node.op)](left, right)
+            if isinstance(node.op, ast.Pow):
+                if right.is_Number and abs(float(right)) > 1000:
+                    raise ExpressionError("exponent larger than 1000 is not allowed")
+                _check_power_size(left, right)
+            return _check_size(_BINARY[type(node.op)](left, right))
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             operand = build(node.operand, depth + 1)
             return -operand if isinstance(node.op, ast.USub) else operand
         if isinstance(node, ast.Call):
-            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-                shown = node.func.id if isinstance(node.func, ast.Name) else type(node.func).__name__
-                raise ExpressionError(f"function {shown!r} is not allowed; allowed: {', '.join(sorted(FUNCTIONS))}")
+            if not isinstance(node.func, ast.Name):
+                raise ExpressionError(
+                    f"only plain function names can be called, not {_REFUSED.get(type(node.func), type(node.func).__name__)}; "
+                    f"allowed functions: {', '.join(sorted(FUNCTIONS))}"
+                )
+            if node.func.id not in FUNCTIONS:
+                raise ExpressionError(f"function {node.func.id!r} is not allowed; allowed: {', '.join(sorted(FUNCTIONS))}")
             if node.keywords or len(node.args) != 1:
                 raise ExpressionError(f"function {node.func.id!r} takes exactly one positional argument")
             return FUNCTIONS[node.func.id](build(node.args[0], depth + 1))
-        raise ExpressionError(f"{type(node).__name__} is not allowed in an expression")
+        if isinstance(node, (ast.BinOp, ast.UnaryOp)):
+            shown = _OPERATOR_TEXT.get(type(node.op), type(node.op).__name__)
+            raise ExpressionError(f"operator {shown!r} is not allowed; allowed: {_ALLOWED_SYNTAX}")
+        shown = _REFUSED.get(type(node), type(node).__name__)
+        raise ExpressionError(f"{shown} is not allowed in an expression; allowed: {_ALLOWED_SYNTAX}")
 
     try:
         result = build(tree, 0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Mapping, Sequence
@@ -18,6 +19,11 @@ from physlens.errors import UnitError
 BASE_DIMENSIONS = ("length", "mass", "time", "current", "temperature", "substance", "luminosity")
 BASE_SYMBOLS = ("m", "kg", "s", "A", "K", "mol", "cd")
 MAX_UNIT_TEXT = 200
+MAX_UNIT_EXPONENT = 20  # m^20 is already beyond any physical unit; larger ones are typos or attacks
+_UNIT_PUNCTUATION = set(" */^().+-_%°")
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+# an exponent: a number, a parenthesised group without parentheses inside, or a name
+_EXPONENT = re.compile(rf"(?:\*\*|\^)\s*(?P<operand>\([^()]*\)|{_NUMBER}|[^\W\d]\w*)?")
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,7 @@ def parse_unit_with_factor(text: str | None, *, column: str | None = None) -> tu
         return DIMENSIONLESS, 1.0
     if len(stripped) > MAX_UNIT_TEXT:
         raise UnitError(f"unit{where} is {len(stripped)} characters long; at most {MAX_UNIT_TEXT} are allowed")
+    _check_unit_text(stripped, where)
     try:
         dimension, factor = _parse(stripped)
     except UnitError as error:
@@ -112,7 +119,35 @@ def parse_unit_with_factor(text: str | None, *, column: str | None = None) -> tu
         ) from None
     if not math.isfinite(factor) or factor == 0:
         raise UnitError(f"unit {stripped!r}{where} has no finite, non-zero factor to SI")
+    if any(abs(e) > MAX_UNIT_EXPONENT for e in dimension.exponents):
+        raise UnitError(f"unit {stripped!r}{where} has dimension {dimension}; exponents beyond +-{MAX_UNIT_EXPONENT} are not allowed")
     return dimension, factor
+
+
+def _check_unit_text(text: str, where: str) -> None:
+    """Refuse text pint would misread or spend minutes on, before it sees it: stray
+    characters (``m, s`` would silently become m*s) and powers of powers (``m^9^9^9``
+    makes pint compute 9**387420489)."""
+    stray = sorted({c for c in text if not (c.isalnum() or c in _UNIT_PUNCTUATION)})
+    if stray:
+        raise UnitError(
+            f"unit {text!r}{where} contains {', '.join(repr(c) for c in stray)}; a unit uses names, numbers, "
+            "* / ^ ** and parentheses, e.g. 'kg*m^2/s^2'"
+        )
+    for match in _EXPONENT.finditer(text):
+        operand = match.group("operand")
+        rest = text[match.end():].lstrip()
+        if operand is None or rest.startswith(("**", "^")) or "*" in operand or "^" in operand:
+            raise UnitError(
+                f"unit {text!r}{where}: an exponent must be a plain number such as ^2, ^-1 or ^(1/3), not a power or an expression"
+            )
+        numerator, _, denominator = operand.strip("() ").partition("/")
+        try:
+            value = abs(float(numerator) / (float(denominator) if denominator else 1.0))
+        except (ValueError, ZeroDivisionError):
+            continue  # a name or a broken fraction; pint reads or refuses it
+        if value > MAX_UNIT_EXPONENT:
+            raise UnitError(f"unit {text!r}{where}: exponent {operand} is beyond +-{MAX_UNIT_EXPONENT}")
 
 
 def _integer_vector(vector: Sequence[Fraction]) -> list[int]:

@@ -4,15 +4,20 @@ records, never from reruns (SRBench's discipline)."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import math
 import time
-from typing import Callable, Iterable
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
 from physlens.bench.engines import engine
+from physlens.bench.parallel import map_tasks
 from physlens.bench.store import Result, ResultsStore
 from physlens.data.feynman import feynman_equations, simulate_feynman
+from physlens.errors import ParameterError
 from physlens.expr import to_text
 from physlens.validate.fit import r2_score
 from physlens.validate.symbolic import exact_match, predicts
@@ -42,8 +47,36 @@ def simulate_control(kind: str, *, n_samples: int, rng) -> "Dataset":
     return Dataset(arrays, variables, truth=Truth(notes="no law"), provenance={"simulator": kind}, name=kind)
 
 
-def run_feynman(
-    store: ResultsStore,
+@dataclass(frozen=True)
+class FeynmanRun:
+    """One record to produce: an equation (or negative control) x method x noise x seed.
+    Plain data, so it travels to Dask workers; the worker simulates its own dataset."""
+
+    identifier: str
+    method: str
+    noise: float
+    seed: int
+    budget: float
+    n_samples: int
+
+    @property
+    def parameters(self) -> dict:
+        return {"budget": self.budget, "n_samples": self.n_samples}
+
+    @property
+    def run_key(self) -> str:
+        return Result(f"feynman:{self.identifier}", "", self.method, self.parameters, self.seed, self.noise, None, {}, []).run_key
+
+    @property
+    def label(self) -> str:
+        return _label(self.identifier, self.method, self.noise, self.seed)
+
+
+def _label(identifier: str, method: str, noise: float, seed: int) -> str:
+    return f"{identifier} {method} noise={noise:g} seed={seed}"
+
+
+def plan_feynman(
     *,
     equations: Iterable[str] | None = None,
     noises: Iterable[float] = (0.0,),
@@ -51,38 +84,77 @@ def run_feynman(
     methods: Iterable[str] = ("physlens", "operon"),
     budget: float = 60.0,
     n_samples: int = 10_000,
-    progress: Callable[[str], None] | None = None,
-) -> int:
-    """Run what the store does not hold yet; returns how many records were written."""
+) -> list[FeynmanRun]:
+    """Every (equation, noise, seed, method) run, in that order; unknown names fail here,
+    before any work."""
     equations = list(equations) if equations else list(feynman_equations())
     known = set(feynman_equations()) | set(CONTROLS)
     unknown = [e for e in equations if e not in known]
     if unknown:
-        from physlens.errors import ParameterError
-
         raise ParameterError(f"unknown equation {unknown[0]!r}; valid: Feynman ids such as I.6.2a, or {', '.join(CONTROLS)}")
     methods = list(methods)
     for name in methods:
-        engine(name)  # unknown names fail before any work
+        engine(name)
+    return [FeynmanRun(identifier, method, noise, seed, budget, n_samples)
+            for identifier in equations for noise in noises for seed in seeds for method in methods]
+
+
+def execute_run(run: FeynmanRun) -> Result:
+    """Simulate the run's dataset and fit its engine (on whichever worker calls this)."""
+    rows = run.n_samples + TEST_ROWS
+    if run.identifier in CONTROLS:
+        dataset = simulate_control(run.identifier, n_samples=rows, rng=run.seed)
+    else:
+        dataset = simulate_feynman(run.identifier, n_samples=rows, noise=run.noise, rng=run.seed)
+    return _run_one(dataset, run.identifier, run.method, run.parameters, run.seed, run.noise, run.budget, run.n_samples)
+
+
+def record_runs(
+    store: ResultsStore,
+    runs: Sequence[FeynmanRun],
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    on_record: Callable[[Result], None] | None = None,
+) -> int:
+    """Run each of ``runs`` (in this process, on a local Dask cluster of ``workers``
+    processes, or on the cluster at ``scheduler``) and write each record the moment it
+    arrives; only this process touches the store. Returns how many were written."""
     written = 0
-    for identifier in equations:
-        for noise in noises:
-            for seed in seeds:
-                dataset = None
-                for method in methods:
-                    parameters = {"budget": budget, "n_samples": n_samples}
-                    probe = Result(f"feynman:{identifier}", "", method, parameters, seed, noise, None, {}, [])
-                    if store.has(probe):
-                        continue
-                    if dataset is None and identifier in CONTROLS:
-                        dataset = simulate_control(identifier, n_samples=n_samples + TEST_ROWS, rng=seed)
-                    elif dataset is None:
-                        dataset = simulate_feynman(identifier, n_samples=n_samples + TEST_ROWS, noise=noise, rng=seed)
-                    if progress:
-                        progress(f"{identifier} noise={noise:g} seed={seed} {method}")
-                    store.record(_run_one(dataset, identifier, method, parameters, seed, noise, budget, n_samples))
-                    written += 1
+    with contextlib.closing(map_tasks(execute_run, runs, workers=workers, scheduler=scheduler)) as finished:
+        for done in finished:
+            result = dataclasses.replace(done.result, worker=done.worker)
+            store.record(result)
+            written += 1
+            if on_record:
+                on_record(result)
     return written
+
+
+def describe(result: Result) -> str:
+    """One line for a finished record: which run, and what came of it."""
+    identifier = result.task.split(":", 1)[1]
+    outcome = "error" if result.metrics.get("error") else "exact" if result.metrics.get("exact") else "not exact"
+    if identifier in CONTROLS:
+        outcome = "law claimed" if result.found is not False else "no law claimed"
+    return f"{_label(identifier, result.method, result.noise, result.seed)}: {outcome} ({result.timings.get('total', 0.0):.1f} s)"
+
+
+def run_feynman(
+    store: ResultsStore,
+    *,
+    progress: Callable[[str], None] | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    resume: bool = True,
+    **plan,
+) -> int:
+    """Run what the store does not hold yet of the runs ``plan_feynman(**plan)`` lists
+    (equations, noises, seeds, methods, budget, n_samples); returns how many records were
+    written. ``progress`` gets one line per finished record."""
+    pending = store.pending(plan_feynman(**plan), resume=resume)
+    return record_runs(store, pending, workers=workers, scheduler=scheduler,
+                       on_record=(lambda result: progress(describe(result))) if progress else None)
 
 
 def _run_one(dataset, identifier, method, parameters, seed, noise, budget, n_samples) -> Result:

@@ -20,23 +20,55 @@ def bench_feynman(
     budget: float = typer.Option(60.0, "--budget", min=1.0, help="Seconds per equation and method."),
     methods: str = typer.Option("physlens,operon", "--methods", help="Comma-separated: physlens, physlens-no-units, physlens-no-structure, operon, operon-default, gplearn."),
     samples: int = typer.Option(10_000, "--samples", min=20, help="Training rows per equation."),
-    store: Path = typer.Option(None, "--store", help="Results store (SQLite); rerunning with the same store resumes."),
+    store: Path = typer.Option(None, "--store", help="Results store (SQLite); each finished run is committed at once."),
+    resume: bool = typer.Option(False, "--resume", help="Continue a run into a store that already holds some of its records: only the missing runs are done. Without it, such a store is an error."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Parallel runs: 1 runs here without Dask; N starts a local Dask cluster of N processes (one thread each, loopback only)."),
+    scheduler: str = typer.Option(None, "--scheduler", help="Run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (this process still writes the store)."),
 ) -> None:
     """Run symbolic regression engines on the Feynman database; one record per run.
 
     Example: physlens bench feynman --equations I.6.2a,I.12.2 --methods physlens,operon --budget 60 --store feynman.sqlite
+
+    Interrupted (Ctrl-C, or killed): every finished run is already in the store; the same command with --resume does the rest.
+    On 2 local processes: --workers 2. On a cluster: --scheduler tcp://HOST:PORT.
     """
     from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    from physlens.bench.feynman import run_feynman
+    from physlens.bench.feynman import describe, plan_feynman, record_runs
+    from physlens.bench.parallel import check_cluster_options
     from physlens.bench.store import ResultsStore
 
     console = Console(stderr=True)
-    chosen = [e.strip() for e in equations.split(",")] if equations else None
-    with ResultsStore(store) as results, console.status("starting") as status:
-        written = run_feynman(results, equations=chosen, noises=noise, seeds=range(seeds),
-                              methods=[m.strip() for m in methods.split(",")], budget=budget, n_samples=samples,
-                              progress=lambda text: status.update(text))
+    check_cluster_options(workers, scheduler)
+    runs = plan_feynman(equations=[e.strip() for e in equations.split(",")] if equations else None, noises=noise,
+                        seeds=range(seeds), methods=[m.strip() for m in methods.split(",")], budget=budget, n_samples=samples)
+    with ResultsStore(store) as results:
+        pending = results.pending(runs, resume=resume)
+        if not pending:
+            console.print(f"nothing to do: all {len(runs)} runs are in {results.path}")
+            return
+        where = scheduler or (f"a local Dask cluster of {workers} processes" if workers > 1 else "this process")
+        console.print(f"{len(pending)} runs ({len(runs) - len(pending)} already in the store) on {where}")
+        columns = (SpinnerColumn(), BarColumn(bar_width=20), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("eta"),
+                   TimeRemainingColumn(), TextColumn("{task.description}"))
+        written = 0
+        try:
+            with Progress(*columns, console=console, transient=False) as bar:
+                task = bar.add_task("waiting for the first result", total=len(pending))
+
+                def finished(result) -> None:
+                    nonlocal written
+                    written += 1
+                    bar.advance(task)
+                    bar.update(task, description=describe(result))
+
+                record_runs(results, pending, workers=workers, scheduler=scheduler, on_record=finished)
+        except KeyboardInterrupt:
+            console.print(f"interrupted: {written} new records kept in {results.path} "
+                          f"({len(runs) - len(pending) + written} of {len(runs)} runs done); "
+                          "to finish, rerun the same command with --resume")
+            raise typer.Exit(130) from None
     console.print(f"{written} new records in {results.path}")
 
 
@@ -44,21 +76,33 @@ def bench_feynman(
 def bench_table(
     store: Path = typer.Option(None, "--store", help="Results store to read."),
     markdown: bool = typer.Option(False, "--markdown", help="Markdown tables (to paste into notes)."),
+    json_output: bool = typer.Option(False, "--json", help="One JSON object: leaderboard, misses, negative controls."),
 ) -> None:
-    """Leaderboard from stored records: exact %, % with held-out R2 > 0.999, median time, and every miss."""
+    """Leaderboard from stored records: exact %, % with held-out R2 > 0.999, median time, and every miss.
+
+    Example: physlens bench table --store feynman.sqlite --markdown
+    """
     from physlens.bench.feynman import leaderboard, negative_controls
     from physlens.bench.store import ResultsStore
+    from physlens.cli._common import print_json
 
     with ResultsStore(store) as results:
         summary, misses = leaderboard(results)
         controls = negative_controls(results)
+    if summary.empty and controls.empty:
+        if json_output:
+            print_json({"leaderboard": [], "misses": [], "negative_controls": []})
+        else:
+            typer.echo("no Feynman records in this store")
+        raise typer.Exit(1)
+    if json_output:
+        print_json({name: frame.to_dict(orient="records")
+                    for name, frame in (("leaderboard", summary), ("misses", misses), ("negative_controls", controls))})
+        return
     if not controls.empty:
         typer.echo("negative controls (a claimed law is a false discovery):")
         typer.echo(controls.to_markdown(index=False) if markdown else controls.to_string(index=False))
         typer.echo("")
-    if summary.empty and controls.empty:
-        typer.echo("no Feynman records in this store")
-        raise typer.Exit(1)
     if summary.empty:
         return
     if markdown:

@@ -12,20 +12,6 @@ from physlens.cli import EXIT_NOT_FOUND, app
 COUPLING_METHODS = ("factored_attention", "pseudo_likelihood", "mean_field", "transformer_layer")
 
 
-def _load_npz(path: Path) -> dict:
-    import numpy as np
-
-    from physlens.errors import DataError
-
-    if not path.is_file():
-        raise DataError(f"file {str(path)!r} does not exist")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            return {key: archive[key] for key in archive.files}
-    except (OSError, ValueError) as error:
-        raise DataError(f"cannot read {str(path)!r} as a .npz archive of numeric arrays: {error}") from None
-
-
 @app.command()
 def couplings(
     samples: Path = typer.Argument(..., help="A .npz file with `spins` (n_samples x n_spins integers); optional `states`, and optional true `couplings` to score against."),
@@ -33,6 +19,7 @@ def couplings(
     heatmap: Path = typer.Option(None, "--heatmap", help="Where to write the SVG heat map (default: next to SAMPLES)."),
     top: int = typer.Option(10, "--top", min=1, help="How many of the strongest couplings to print."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the method."),
+    max_rows: int = typer.Option(20_000, "--max-rows", min=10, help="More samples are subsampled at random to this many (said on stderr)."),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
 ) -> None:
     """Learn the interaction strengths J_ij between spins from samples of their states.
@@ -41,6 +28,8 @@ def couplings(
     """
     import numpy as np
 
+    from physlens.cli._common import activity, subsample_rows
+    from physlens.data.loaders import read_arrays
     from physlens.errors import DataError, ParameterError
     from physlens.methods import couplings as coupling_methods
     from physlens.methods.couplings import strongest_pairs
@@ -56,11 +45,16 @@ def couplings(
     }
     if method not in classes:
         raise ParameterError(f"--method {method!r} is unknown; valid: {', '.join(COUPLING_METHODS)}")
-    arrays = _load_npz(samples)
+    arrays = read_arrays(samples)
     if "spins" not in arrays:
         raise DataError(f"{samples.name} has no array 'spins'; arrays found: {', '.join(arrays) or '(none)'}")
+    spins = arrays["spins"]
+    rows = subsample_rows(len(spins), max_rows, seed, "samples") if spins.ndim else None
+    if rows is not None:
+        spins = spins[rows]
     estimator = classes[method]() if method == "mean_field" else classes[method](random_state=seed)
-    estimator.fit(arrays["spins"], states=arrays.get("states"))
+    with activity(f"learning couplings ({method})"):
+        estimator.fit(spins, states=arrays.get("states"))
     interpretation = estimator.interpret()
     if "couplings" in arrays:
         truth = np.asarray(arrays["couplings"], dtype=float)
@@ -120,21 +114,27 @@ def forces(
     trajectories: Path = typer.Argument(..., help="A .npz file with `positions` (n x N x 2, m) and `accelerations` (n x N x 2, m/s^2) - or `dt` (s) to take them from positions over time; optional `masses` and `charges` (n x N or N)."),
     steps: int = typer.Option(3000, "--steps", min=1, help="Training steps of the graph network."),
     sr_budget: float = typer.Option(30.0, "--sr-budget", min=0.1, help="Seconds for symbolic regression on the messages."),
+    evaluations: int = typer.Option(None, "--evaluations", min=1000, help="Limit the symbolic search by model evaluations instead of time (reproducible)."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the network and the search."),
+    max_rows: int = typer.Option(10_000, "--max-rows", min=10, help="More samples (time steps) are subsampled at random to this many (said on stderr)."),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
 ) -> None:
-    """Recover the pairwise force law F_ij from particle positions and accelerations
-    (graph network with bottlenecked messages + symbolic regression).
+    """Recover the pairwise force law F_ij from particle positions and accelerations.
+
+    A graph network with bottlenecked messages learns the dynamics; symbolic regression
+    reads the force law from its messages.
 
     Example: physlens forces traj.npz --json
     """
     import numpy as np
     import sympy
 
+    from physlens.cli._common import activity, subsample_rows
+    from physlens.data.loaders import read_arrays
     from physlens.errors import DataError
     from physlens.methods.forces import GraphNetwork, check_particle_array
 
-    arrays = _load_npz(trajectories)
+    arrays = read_arrays(trajectories)
     if "positions" not in arrays:
         raise DataError(f"{trajectories.name} has no array 'positions'; arrays found: {', '.join(arrays) or '(none)'}")
     positions = check_particle_array(arrays["positions"], "positions", vector=True)
@@ -151,19 +151,28 @@ def forces(
     else:
         raise DataError(f"{trajectories.name} needs 'accelerations' (n x N x 2) or a time step 'dt' for positions over time")
     n, N = positions.shape[:2]
+    accelerations = np.asarray(accelerations)
+    rows = subsample_rows(n, max_rows, seed, "samples") if accelerations.ndim and len(accelerations) == n else None
+    if rows is not None:  # per-sample masses and charges follow the same rows
+        positions, accelerations, n = positions[rows], accelerations[rows], len(rows)
 
     def per_sample(name):
         if name not in arrays:
             return None
+        if arrays[name].dtype.kind not in "biuf":
+            raise DataError(f"{trajectories.name}: {name} has dtype {arrays[name].dtype}; expected numbers, one per particle (N) or per sample and particle (n x N)")
         values = np.asarray(arrays[name], dtype=float)
         if values.ndim == 1 and values.shape[0] == N:
             return np.broadcast_to(values, (n, N)).copy()
         if "dt" in arrays and "accelerations" not in arrays and values.ndim == 2:
             values = values[1:-1]
+        if rows is not None and values.ndim == 2 and len(values) > rows[-1]:
+            values = values[rows]
         return values
 
-    model = GraphNetwork(steps=steps, sr_budget=sr_budget, random_state=seed)
-    model.fit(positions, accelerations, masses=per_sample("masses"), charges=per_sample("charges"))
+    model = GraphNetwork(steps=steps, sr_budget=sr_budget, sr_evaluations=evaluations, random_state=seed)
+    with activity(f"training the graph network ({steps} steps), then symbolic regression on its messages"):
+        model.fit(positions, accelerations, masses=per_sample("masses"), charges=per_sample("charges"))
     interpretation = model.interpret()
     equation = interpretation.expressions["F_x"]
     if json_output:

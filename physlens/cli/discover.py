@@ -9,26 +9,6 @@ import typer
 from physlens.cli import EXIT_NOT_FOUND, app
 
 
-def _timed_progress(console, budget: float):
-    """A progress bar that fills with elapsed time over the budget, labelled by stage."""
-    import threading
-    import time
-
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console, transient=True)
-    task = progress.add_task("preparing", total=budget)
-    stop = threading.Event()
-
-    def tick():
-        start = time.perf_counter()
-        while not stop.wait(0.2):
-            progress.update(task, completed=min(time.perf_counter() - start, budget))
-
-    thread = threading.Thread(target=tick, daemon=True)
-    return progress, task, stop, thread
-
-
 @app.command()
 def discover(
     data: Path = typer.Argument(..., help="Table of measurements: CSV, Parquet or NPZ."),
@@ -37,6 +17,7 @@ def discover(
     budget: float = typer.Option(30.0, "--budget", min=1.0, help="Wall-clock seconds for the search and its checks."),
     evaluations: int = typer.Option(None, "--evaluations", min=1000, help="Limit the search by model evaluations instead of time (reproducible)."),
     seed: int = typer.Option(0, "--seed", min=0, help="Random seed."),
+    max_rows: int = typer.Option(10_000, "--max-rows", min=20, help="Larger tables are searched on a random subsample of this many rows, as in SRBench (said on stderr)."),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object instead of the report."),
     store: Path = typer.Option(None, "--store", help="Results store (SQLite); default ~/.physlens/results.sqlite."),
 ) -> None:
@@ -51,14 +32,17 @@ def discover(
     from rich.console import Console
 
     from physlens.bench.store import Result, ResultsStore
-    from physlens.cli._common import parse_unit_options, print_json
+    from physlens.cli._common import parse_unit_options, print_json, subsample_rows, timed_progress
     from physlens.data.loaders import load_table
     from physlens.methods.symbolic import SymbolicRegressor
 
     console = Console(stderr=True)
     dataset = load_table(data, target=target, units=parse_unit_options(unit))
+    rows = subsample_rows(dataset.n_samples, max_rows, seed)
+    if rows is not None:
+        dataset = dataset.subset(rows)
     method = SymbolicRegressor(budget=budget, evaluations=evaluations, random_state=seed)
-    progress, task, stop, thread = _timed_progress(console, budget)
+    progress, task, stop, thread = timed_progress(console, budget)
     with progress:
         thread.start()
         try:

@@ -40,10 +40,13 @@ def dynamics(
     term: list[str] = typer.Option(None, "--term", help="Extra library term in the state names, e.g. 'x/(x**2+y**2)**1.5' (repeatable)."),
     invariant: list[str] = typer.Option(None, "--invariant", help="A quantity that should be conserved, NAME=EXPRESSION (repeatable)."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the bootstrap ensemble."),
+    max_rows: int = typer.Option(1_000_000, "--max-rows", min=10, help="Refuse longer files (thin the series first): derivatives need consecutive samples."),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object instead of the report."),
 ) -> None:
-    """Find the ODEs d(state)/dt = f(state) behind DATA, which terms are real (inclusion
-    probability over a bootstrap ensemble), and check them on held-out data.
+    """Find the ODEs d(state)/dt = f(state) behind measured trajectories.
+
+    Which terms are real is read from their inclusion probability over a bootstrap
+    ensemble, and the equations are checked on held-out data.
 
     Examples:
 
@@ -51,21 +54,25 @@ def dynamics(
 
       physlens dynamics runs.csv --time t --trajectory run --json
     """
-    from rich.console import Console
-
-    from physlens.cli._common import parse_unit_options, print_json, verdict_table
-    from physlens.data.loaders import read_columns
+    from physlens.cli._common import activity, parse_unit_options, print_json, verdict_table
+    from physlens.data.loaders import merge_units, read_columns
     from physlens.data.trajectories import trajectory_dataset
+    from physlens.errors import DataError
     from physlens.methods.dynamics import SparseDynamics
 
-    console = Console(stderr=True)
     columns, header_units = read_columns(data)
-    units = {**header_units, **parse_unit_options(unit)}
+    n_rows = len(next(iter(columns.values())))
+    if n_rows > max_rows:
+        raise DataError(
+            f"{data}: {n_rows:,} rows; dynamics reads at most {max_rows:,} (--max-rows): derivatives need consecutive "
+            f"samples, so rows are not drawn at random - keep every {-(-n_rows // max_rows)}th sample or split the file"
+        )
+    units = merge_units(header_units, parse_unit_options(unit), str(data))
     dataset = trajectory_dataset(columns, time=time, states=_split_names(state), trajectory=trajectory, units=units,
                                  source=str(data), name=data.stem)
     method = SparseDynamics(degree=degree, trig=trig, terms=tuple(term or ()), invariants=_parse_invariants(invariant),
                             random_state=seed)
-    with console.status("finding the governing equations"):
+    with activity(f"finding the governing equations (bootstrap ensemble of {method.n_models} fits)"):
         method.fit_dataset(dataset)
     interpretation = method.interpret()
     import sympy
@@ -85,6 +92,8 @@ def dynamics(
             "time": method.time_name_,
         })
     else:
+        from rich.console import Console
+
         out = Console()
         if interpretation.found:
             out.print("[bold]Governing equations[/]")

@@ -16,19 +16,12 @@ def load_configurations(path: Path) -> tuple:
     """(configs, temperature, states or None) from an .npz file with arrays ``configs``
     (n, L, L) integers and ``temperature`` (n,); an optional ``states`` array declares
     the allowed spin values."""
-    import zipfile
-
     import numpy as np
 
+    from physlens.data.loaders import read_arrays
     from physlens.errors import DataError
 
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
-    except (OSError, ValueError, zipfile.BadZipFile) as error:
-        raise DataError(f"{path}: not a readable .npz file ({error})") from None
+    arrays = read_arrays(path)
     missing = [key for key in ("configs", "temperature") if key not in arrays]
     if missing:
         raise DataError(f"{path}: missing array(s) {', '.join(missing)}; found {', '.join(arrays) or 'none'}")
@@ -54,10 +47,12 @@ def phases(
     states: str = typer.Option(None, "--states", help="Allowed spin values, e.g. -1,1 (Ising) or 0,1,2 (3-state Potts)."),
     critical_temperature: float = typer.Option(None, "--truth", help="Known T_c, to score the estimate against."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the method."),
+    max_rows: int = typer.Option(200_000, "--max-rows", min=10, help="Per file, larger scans use a random subsample of this many configurations (said on stderr)."),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """Learn the order parameter of spin configurations and estimate T_c (finite-size
-    scaling when several lattice sizes are given).
+    """Learn the order parameter of spin configurations and estimate T_c.
+
+    With several lattice sizes, T_c comes from finite-size scaling.
 
     Example: physlens phases L16.npz L32.npz --json
     """
@@ -67,15 +62,24 @@ def phases(
     if method not in PHASE_METHODS:
         raise ParameterError(f"--method {method!r} is unknown; valid: {', '.join(METHOD_NAMES)}")
     declared = _parse_states(states)
+    import numpy as np
+
+    from physlens.cli._common import activity, subsample_rows
+
     configs, temperatures = [], []
     for path in files:
         c, t, file_states = load_configurations(path)
         if declared is None and file_states is not None:
             declared = file_states
+        same_length = np.ndim(c) >= 1 and np.ndim(t) == 1 and len(t) == len(c)  # else check_configurations explains
+        rows = subsample_rows(len(c), max_rows, seed, f"configurations in {path.name}") if same_length else None
+        if rows is not None:
+            c, t = c[rows], t[rows]
         configs.append(c)
         temperatures.append(t)
     estimator = PHASE_METHODS[method](random_state=seed)
-    estimator.fit(configs, temperatures, states=declared)
+    with activity(f"learning the order parameter ({method})"):
+        estimator.fit(configs, temperatures, states=declared)
     if critical_temperature is not None:
         estimator.truth_critical_temperature_ = float(critical_temperature)
     interpretation = estimator.interpret()

@@ -28,7 +28,7 @@ def tour(
     with console.status("starting") as status:
         sections = run_tour(out, quick=quick, seed=seed, only=only, progress=lambda t: status.update(f"running: {t}"))
     for section in sections:
-        mark = "[green]recovered[/]" if section.passed else "[red]not recovered[/]"
+        mark = f"[green]{section.verdict_labels[0]}[/]" if section.passed else f"[red]{section.verdict_labels[1]}[/]"
         console.print(f"{section.title}: {mark} ({section.values.get('seconds', 0):.1f} s)")
     console.print(f"report: {out / 'index.html'}")
     if not all(s.passed for s in sections):

@@ -138,7 +138,7 @@ def hamiltonian_trajectories(
     arrays["trajectory"] = np.repeat(np.arange(n_trajectories), samples_per_trajectory)
     variables = tuple(Variable(n, "", "state") for n in names)
     variables += tuple(Variable(f"d_{n}", "", "target") for n in names)
-    variables += (Variable("t", "", "time"), Variable("trajectory", "", "label"))
+    variables += (Variable("t", "", "time"), Variable("trajectory", "", "trajectory"))
     truth = Truth(
         equations={"H": hamiltonian},
         parameters={**parameters, "coordinates": coordinates, "momenta": momenta},

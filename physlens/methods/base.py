@@ -19,7 +19,7 @@ import numpy as np
 import sympy
 from sklearn.base import BaseEstimator
 
-from physlens.errors import ParameterError, PhyslensError
+from physlens.errors import DataError, ParameterError, PhyslensError
 from physlens.validate.verdict import Verdict
 
 AXES = {
@@ -179,6 +179,24 @@ class Method(BaseEstimator):
 
     def fit_dataset(self, dataset) -> "Method":
         raise NotImplementedError(f"{type(self).__name__} does not fit from a Dataset yet")
+
+    @classmethod
+    def applicable_to(cls, dataset) -> str | None:
+        """None when :meth:`fit_dataset` can take ``dataset``; otherwise why not. The
+        default checks the kind and that the method fits from a Dataset at all; a method
+        that needs particular columns of its kind extends it."""
+        kind = getattr(dataset, "kind", type(dataset).__name__)
+        if kind != cls.consumes:
+            return f"{cls.__name__} consumes datasets of kind {cls.consumes!r}, not {kind!r}"
+        if cls.fit_dataset is Method.fit_dataset:
+            return f"{cls.__name__} fits from arrays only, not from a Dataset"
+        return None
+
+    def _check_applicable(self, dataset) -> None:
+        """Raise a DataError with the reason when :meth:`applicable_to` turns ``dataset`` down."""
+        reason = self.applicable_to(dataset)
+        if reason is not None:
+            raise DataError(reason)
 
     def interpret(self) -> Interpretation:
         raise NotImplementedError

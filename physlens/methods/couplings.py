@@ -72,7 +72,7 @@ def encode_spins(spins: Any, states: Any = None) -> tuple[np.ndarray, np.ndarray
         bad = ~np.isfinite(values) | (values != np.round(values))
         if bad.any():
             row, col = np.argwhere(bad)[0]
-            raise DataError(f"spins row {row}, column {col} is {values[row, col]!r}; spin states must be integers")
+            raise DataError(f"spins row {row}, column {col} is {values[row, col]}; spin states must be integers")
     values = values.astype(np.int64)
     if n < N:
         raise DataError(f"spins has {n} samples (rows) for {N} spins (columns); at least N = {N} samples are needed to estimate N x N couplings")

@@ -132,8 +132,9 @@ class GraphNetwork(Method):
     have ``message_dim`` components (default 2, the dimension of space) with an L1
     penalty ``l1``; the node function is a_i = W sum_j m_ij / m_i. After training, the
     x-component of the pair force W m_ij is handed to
-    :class:`physlens.methods.symbolic.SymbolicRegressor` (``sr_budget`` seconds) with
-    only the arithmetic operators and ``sr_functions``; the inputs' units (m, kg, C) and
+    :class:`physlens.methods.symbolic.SymbolicRegressor` (``sr_budget`` seconds, or
+    ``sr_evaluations`` model evaluations for a reproducible search) with only the
+    arithmetic operators and ``sr_functions``; the inputs' units (m, kg, C) and
     the force's (N) are reported but not imposed, since pair laws carry dimensional
     constants (k, G, k_e). Training: Adam, ``steps`` minibatches of ``batch_size`` samples.
     """
@@ -154,6 +155,7 @@ class GraphNetwork(Method):
         sr_budget: float = 30.0,
         sr_edges: int = 2000,
         sr_functions: str = "sqrt",
+        sr_evaluations: int | None = None,
         random_state: int | None = 0,
     ):
         self.message_dim = message_dim
@@ -165,6 +167,7 @@ class GraphNetwork(Method):
         self.sr_budget = sr_budget
         self.sr_edges = sr_edges
         self.sr_functions = sr_functions
+        self.sr_evaluations = sr_evaluations
         self.random_state = random_state
 
     def _validate_parameters(self) -> None:
@@ -176,9 +179,15 @@ class GraphNetwork(Method):
         check_parameter(owner, "l1", self.l1, _nonnegative, "a finite number >= 0")
         check_parameter(owner, "random_state", self.random_state, seed_or_none, "None or an integer >= 0")
 
+    @classmethod
+    def applicable_to(cls, dataset) -> str | None:
+        reason = super().applicable_to(dataset)
+        if reason is None and not {"positions", "accelerations"} <= set(dataset.arrays):
+            reason = f"GraphNetwork needs a 'particles' dataset with positions and accelerations, got {', '.join(dataset.arrays)}"
+        return reason
+
     def fit_dataset(self, dataset) -> "GraphNetwork":
-        if dataset.kind != "particles" or "accelerations" not in dataset.arrays:
-            raise DataError(f"GraphNetwork needs a 'particles' dataset with positions and accelerations, got {dataset.kind!r} with {', '.join(dataset.arrays)}")
+        self._check_applicable(dataset)
         return self.fit(
             dataset["positions"],
             dataset["accelerations"],
@@ -278,7 +287,8 @@ class GraphNetwork(Method):
         self.force_unit_ = force_unit
         # no units for the search: pair laws carry dimensional constants (k in N/m, G, k_e),
         # so no product of the inputs alone has the units of a force
-        self.symbolic_ = SymbolicRegressor(budget=self.sr_budget, functions=self.sr_functions, random_state=self.random_state).fit(
+        self.symbolic_ = SymbolicRegressor(budget=self.sr_budget, evaluations=self.sr_evaluations, functions=self.sr_functions,
+                                           random_state=self.random_state).fit(
             edge_X, edge_y, names=names
         )
         self.search_equation_ = self.symbolic_.equation_
@@ -385,9 +395,15 @@ class NeighbourAttention(Method):
         check_parameter(owner, "box", self.box, lambda v: v is None or positive_number(v), "None (open space) or the periodic box side > 0")
         check_parameter(owner, "random_state", self.random_state, seed_or_none, "None or an integer >= 0")
 
+    @classmethod
+    def applicable_to(cls, dataset) -> str | None:
+        reason = super().applicable_to(dataset)
+        if reason is None and not {"positions", "velocities", "next_velocities"} <= set(dataset.arrays):
+            reason = f"NeighbourAttention needs a 'particles' dataset with positions, velocities, next_velocities; got {', '.join(dataset.arrays)}"
+        return reason
+
     def fit_dataset(self, dataset) -> "NeighbourAttention":
-        if dataset.kind != "particles" or "next_velocities" not in dataset.arrays:
-            raise DataError(f"NeighbourAttention needs a 'particles' dataset with positions, velocities, next_velocities; got {', '.join(dataset.arrays)}")
+        self._check_applicable(dataset)
         box = self.box if self.box is not None else dataset.provenance.get("box")
         self.box_ = box
         return self._fit(dataset["positions"], dataset["velocities"], dataset["next_velocities"], box)

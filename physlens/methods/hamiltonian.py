@@ -97,15 +97,25 @@ class _DynamicsBase(Method):
             raise DataError(f"{owner}: {states.shape[0]} samples; at least 10 are needed")
         return states, derivatives
 
-    def fit_dataset(self, dataset) -> "_DynamicsBase":
-        if dataset.kind != "trajectories":
-            raise DataError(f"{type(self).__name__} consumes datasets of kind 'trajectories', got {dataset.kind!r}")
-        names = dataset.names("state")
+    @staticmethod
+    def _state_names(dataset) -> list[str]:
         if dataset.truth is not None and "coordinates" in dataset.truth.parameters:
-            names = list(dataset.truth.parameters["coordinates"]) + list(dataset.truth.parameters["momenta"])
-        missing = [f"d_{n}" for n in names if f"d_{n}" not in dataset.arrays]
-        if missing:
-            raise DataError(f"dataset {dataset.name!r} lacks derivative columns {', '.join(missing)}")
+            return list(dataset.truth.parameters["coordinates"]) + list(dataset.truth.parameters["momenta"])
+        return dataset.names("state")
+
+    @classmethod
+    def applicable_to(cls, dataset) -> str | None:
+        """Also needs the measured time derivative d_<state> of every state."""
+        reason = super().applicable_to(dataset)
+        if reason is None:
+            missing = [f"d_{n}" for n in cls._state_names(dataset) if f"d_{n}" not in dataset.arrays]
+            if missing:
+                reason = f"dataset {dataset.name!r} lacks derivative columns {', '.join(missing)}"
+        return reason
+
+    def fit_dataset(self, dataset) -> "_DynamicsBase":
+        self._check_applicable(dataset)
+        names = self._state_names(dataset)
         states = np.column_stack([dataset[n] for n in names])
         derivatives = np.column_stack([dataset[f"d_{n}"] for n in names])
         self.fit(states, derivatives, names=names)

@@ -34,6 +34,7 @@ from physlens.methods.base import (
     register,
     seed_or_none,
 )
+from physlens.methods.enumeration import enumerate_expressions, separable_laws
 from physlens.units import Dimension, parse_unit, pi_groups, unit_solution
 from physlens.validate.dimensions import dimensional_consistency, expression_dimension
 from physlens.validate.fit import heldout_accuracy, null_test, r2_score
@@ -42,6 +43,9 @@ from physlens.validate.verdict import Verdict
 FUNCTIONS = "sqrt,exp,log,sin,cos"
 _MSE_FLOOR = 1e-13  # relative to var(y): below this, errors are floating-point round-off
 _SNAP_FLOOR = 1e-10  # relative to var(y): a snap costing less than this is never refused
+MAX_ENUMERATED_INPUTS = 3  # exhaustive enumeration of short laws when at most this many inputs remain
+ENUMERATION_SHARE = 0.3  # of the search's time
+REPRODUCIBLE_SIZES = {1: 7, 2: 5, 3: 4}  # enumeration depth by number of inputs, under an evaluation budget
 
 
 @dataclass
@@ -71,6 +75,11 @@ def _evaluate(expression: sympy.Expr, names: list[str], X: np.ndarray) -> np.nda
     except Exception:  # any expression that numpy cannot evaluate is simply not a law
         return np.full(X.shape[0], np.nan)
     return values
+
+
+def _fits_exactly(expression: sympy.Expr, names: list[str], X: np.ndarray, y: np.ndarray) -> bool:
+    """True when the expression reproduces y to floating-point round-off."""
+    return _mse(_evaluate(expression, names, X), y) <= _MSE_FLOOR * float(np.var(y))
 
 
 def _mse(values: np.ndarray, y: np.ndarray) -> float:
@@ -171,12 +180,18 @@ def power_law_candidates(Z: np.ndarray, target: np.ndarray, names: list[str]) ->
     return candidates
 
 
+_TRIGONOMETRIC = (sympy.sin, sympy.cos, sympy.tan)
+
+
 def _simplify(expression: sympy.Expr) -> sympy.Expr:
-    """Simplify with a guard: very large expressions are only cancelled, not simplified."""
+    """Simplify with guards: very large expressions are left alone, and trigonometric
+    functions are held as opaque symbols while the rest is simplified (sympy's
+    trigonometric rewriting can run for an hour on a product of a few nested sines)."""
     if sympy.count_ops(expression) > 80:
         return expression
+    held = {f: sympy.Dummy(f"trig{i}") for i, f in enumerate(sorted(expression.atoms(*_TRIGONOMETRIC), key=sympy.default_sort_key))}
     try:
-        simplified = sympy.simplify(expression)
+        simplified = sympy.simplify(expression.xreplace(held)).xreplace({d: f for f, d in held.items()})
     except Exception:
         return expression
     return simplified if count_complexity(simplified) <= count_complexity(expression) else expression
@@ -455,10 +470,30 @@ class SymbolicRegressor(Method):
             constant = float(np.sum(y[train_rows] * weights) / np.sum(weights**2))
             raw.append(sympy.Float(constant, 17))
         else:
-            # fast enumeration first: many laws are power laws of the (reduced) inputs
+            # fast enumeration first: many laws are power laws of the (reduced) inputs,
+            # and most of the rest short expressions of one to three of them
             raw.extend(power_law_candidates(Z[train_rows], target[train_rows], z_names))
-            search_end = time.perf_counter() + 0.8 * max(deadline - time.perf_counter(), 1.0)
-            raw.extend(self._operon(Z[train_rows], target[train_rows], z_names, rng, search_end))
+            exact = False
+            # with an evaluation budget every stage is bounded by size, not by the clock,
+            # so the same seed gives the same law on any machine
+            reproducible = self.evaluations is not None
+            if Z.shape[1] <= MAX_ENUMERATED_INPUTS:
+                enumeration_end = None if reproducible else time.perf_counter() + ENUMERATION_SHARE * max(deadline - time.perf_counter(), 1.0)
+                enumerated = enumerate_expressions(Z[train_rows], target[train_rows], z_names, deadline=enumeration_end, rng=rng,
+                                                   max_size=REPRODUCIBLE_SIZES[Z.shape[1]] if reproducible else 9)
+                raw.extend(s.expression for s in enumerated)
+                # a law exact to round-off needs no further search (noise-free data only)
+                exact = any(s.r2 > 1 - _MSE_FLOOR for s in enumerated)
+            if not exact and Z.shape[1] >= 2:
+                separability_end = None if reproducible else time.perf_counter() + ENUMERATION_SHARE * max(deadline - time.perf_counter(), 1.0)
+                noise_floor = max(0.0, 1.0 - getattr(self, "r2_surrogate_", 0.0))
+                separated = separable_laws(Z[train_rows], target[train_rows], z_names, noise_floor=noise_floor,
+                                           deadline=separability_end, rng=rng, max_size=REPRODUCIBLE_SIZES[2] if reproducible else 9)
+                raw.extend(separated)
+                exact = any(_fits_exactly(law, z_names, Z[train_rows], target[train_rows]) for law in separated)
+            if not exact:
+                search_end = time.perf_counter() + 0.8 * max(deadline - time.perf_counter(), 1.0)
+                raw.extend(self._operon(Z[train_rows], target[train_rows], z_names, rng, search_end))
         substitution = dict(zip(symbols_for(z_names).values(), group_exprs))
         candidates, seen = [], set()
         train, valid = (X[train_rows], y[train_rows]), (X[valid_rows], y[valid_rows])
@@ -473,12 +508,14 @@ class SymbolicRegressor(Method):
         for index, (full, _) in enumerate(prelim):
             # the most promising law is always polished; the others while time remains.
             # The null search only needs accuracies, so it skips polishing.
-            if index >= 8 or (index >= 1 and time.perf_counter() > deadline):
+            if index >= 8 or (index >= 1 and self.evaluations is None and time.perf_counter() > deadline):
                 break
             if label == "null":
                 polished = full
             else:
                 polish_deadline = max(deadline, time.perf_counter() + 1.0) if index == 0 else deadline
+                if self.evaluations is not None:
+                    polish_deadline = None
                 polished = _simplify(snap_on_data(_simplify(full), names, train, valid, deadline=polish_deadline))
             key = sympy.srepr(polished)
             if key in seen:

@@ -22,6 +22,7 @@ th{background:#f3f3f3;cursor:pointer}
 .ok{background:#dff3e4;color:#176c2c}.bad{background:#fbe0de;color:#b3261e}
 figure{margin:1em 0}figcaption{font-size:.9em;color:#555}
 .tax{color:#555;font-size:.9em}
+.eq{max-width:34em;overflow-x:auto}.eq math{text-align:left}
 """
 
 _SORT_SCRIPT = """
@@ -43,9 +44,20 @@ def dataframe_html(frame, *, sortable: bool = True) -> str:
     return frame.to_html(index=False, classes=classes, border=0, escape=True, float_format=lambda v: f"{v:.6g}")
 
 
+def verdict_table(verdicts) -> str:
+    """A sortable table of verdicts: check, result, score, reason."""
+    rows = "".join(v.html_row() for v in verdicts)
+    return ("<table class='sortable'><thead><tr><th>check</th><th>result</th><th>score</th><th>reason</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
+
+
+def _status(section: Section) -> str:
+    return section.verdict_labels[0] if section.passed else section.verdict_labels[1]
+
+
 def render_section(section: Section) -> str:
     parts = [f"<section id='{html.escape(section.key)}'><h2>{html.escape(section.title)} "]
-    badge = "<span class='badge ok'>recovered</span>" if section.passed else "<span class='badge bad'>not recovered</span>"
+    badge = f"<span class='badge {'ok' if section.passed else 'bad'}'>{html.escape(_status(section))}</span>"
     parts.append(badge + "</h2>")
     parts.append(f"<p>{html.escape(section.text)}</p>")
     for interp in section.interpretations:
@@ -61,13 +73,9 @@ def render_section(section: Section) -> str:
         if interp.reasons and not interp.found:
             parts.append("<ul>" + "".join(f"<li>{html.escape(r)}</li>" for r in interp.reasons) + "</ul>")
         if interp.verdicts:
-            verdict_rows = "".join(v.html_row() for v in interp.verdicts)
-            parts.append(
-                "<table class='sortable'><thead><tr><th>check</th><th>result</th><th>score</th><th>reason</th></tr></thead>"
-                f"<tbody>{verdict_rows}</tbody></table>"
-            )
+            parts.append(verdict_table(interp.verdicts))
     for frame in section.tables:
-        parts.append(dataframe_html(frame))
+        parts.append(frame if isinstance(frame, str) else dataframe_html(frame))
     for figure in section.figures:
         parts.append(f"<figure>{figure.svg}<figcaption>{html.escape(figure.caption)}</figcaption></figure>")
     parts.append("</section>")
@@ -77,7 +85,7 @@ def render_section(section: Section) -> str:
 def render_page(title: str, intro: str, sections: Iterable[Section]) -> str:
     sections = list(sections)
     index = "".join(
-        f"<li><a href='#{html.escape(s.key)}'>{html.escape(s.title)}</a> - {'recovered' if s.passed else 'not recovered'}</li>"
+        f"<li><a href='#{html.escape(s.key)}'>{html.escape(s.title)}</a> - {html.escape(_status(s))}</li>"
         for s in sections
     )
     body = "".join(render_section(s) for s in sections)

@@ -31,7 +31,8 @@ class Section:
     interpretations: list[Interpretation] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)
-    tables: list[Any] = field(default_factory=list)  # pandas DataFrames shown as HTML tables
+    tables: list[Any] = field(default_factory=list)  # pandas DataFrames shown as HTML tables, or ready HTML text
+    verdict_labels: tuple[str, str] = ("recovered", "not recovered")  # what the badge says when passed / not
 
     def to_dict(self) -> dict[str, Any]:
         return {

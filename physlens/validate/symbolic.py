@@ -57,6 +57,16 @@ def exact_match(model: sympy.Expr, truth: sympy.Expr, *, snap: bool = True) -> b
         # a zero ratio means the model is 0, which is no law
         if _is_constant(simplified) and (kind == "difference" or simplified != 0):
             return True
+        # sqrt((c + v)/(c - v)) against (c + v)/sqrt(c**2 - v**2): simplify cannot merge
+        # the square roots without knowing c > v, but the squared ratio is constant, and
+        # the ratio's sign was already seen to be constant numerically
+        if kind == "ratio":
+            try:
+                squared = sympy.simplify(candidate**2)
+            except Exception:
+                continue
+            if _is_constant(squared) and squared != 0:
+                return True
     return False
 
 

@@ -6,9 +6,9 @@ import pytest
 import sympy
 
 from physlens.bench.engines import _gplearn_to_sympy
-from physlens.bench.feynman import leaderboard, negative_controls, run_feynman
+from physlens.bench.feynman import leaderboard, negative_controls, plan_feynman, run_feynman
 from physlens.bench.store import ResultsStore
-from physlens.errors import ParameterError
+from physlens.errors import ParameterError, StoreError
 
 
 def test_run_records_one_row_per_run_and_resumes(tmp_path):
@@ -39,6 +39,22 @@ def test_unknown_names_fail_before_work(tmp_path):
         assert store.count() == 0
 
 
+def test_a_store_holding_part_of_the_run_is_refused_unless_resuming(tmp_path):
+    runs = plan_feynman(equations=["I.14.4", "I.25.13"], methods=["physlens"], budget=1, n_samples=200)
+    assert [run.identifier for run in runs] == ["I.14.4", "I.25.13"]
+    with ResultsStore(tmp_path / "b.sqlite") as store:
+        assert store.pending(runs, resume=False) == runs  # nothing stored yet: no error
+        run_feynman(store, equations=["I.14.4"], methods=["physlens"], budget=1, n_samples=200)
+        record = next(store.rows())
+        assert record["run_key"] == runs[0].run_key and record["worker"]["address"] == "local"
+        assert store.pending(runs, resume=True) == runs[1:]
+        with pytest.raises(StoreError, match=r"holds 1 of the 2 requested runs .*I\.14\.4.*add --resume to run only the 1 missing"):
+            store.pending(runs, resume=False)
+        with pytest.raises(StoreError, match="add --resume"):
+            run_feynman(store, equations=["I.14.4", "I.25.13"], methods=["physlens"], budget=1, n_samples=200, resume=False)
+        assert store.count() == 1
+
+
 def test_gplearn_program_conversion():
     from gplearn.functions import _function_map
 
@@ -50,7 +66,7 @@ def test_gplearn_program_conversion():
 
 def test_bench_cli_table(tmp_path):
     store = tmp_path / "b.sqlite"
-    env = {"PHYSLENS_HOME": str(tmp_path), "PATH": ""}
+    env = {"PHYSLENS_HOME": str(tmp_path), "PATH": "", "OMP_NUM_THREADS": "1"}
     run = subprocess.run([sys.executable, "-m", "physlens", "bench", "feynman", "--equations", "I.12.2", "--methods", "physlens",
                           "--budget", "3", "--samples", "300", "--store", str(store)], capture_output=True, text=True, env=env)
     assert run.returncode == 0, run.stderr

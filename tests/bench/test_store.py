@@ -65,3 +65,54 @@ def test_killed_writer_keeps_finished_rows(tmp_path):
         count = store.count()
         assert count >= 20
         assert [row["seed"] for row in store.rows()] == list(range(count))
+
+
+def test_worker_is_stored_and_not_part_of_the_run_key(tmp_path):
+    here, there = result(1), result(1)
+    there.worker = {"address": "tcp://127.0.0.1:4000", "hostname": "node", "pid": 7}
+    assert here.run_key == there.run_key
+    with ResultsStore(tmp_path / "r.sqlite") as store:
+        store.record(there)
+        assert store.has(here)
+        assert next(store.rows())["worker"] == there.worker
+
+
+VERSION_1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE results (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, created REAL NOT NULL, task TEXT NOT NULL,
+    dataset_fingerprint TEXT NOT NULL, method TEXT NOT NULL, parameters TEXT NOT NULL, seed INTEGER, noise REAL,
+    found INTEGER, interpretation TEXT NOT NULL, verdicts TEXT NOT NULL, metrics TEXT NOT NULL, timings TEXT NOT NULL,
+    run_key TEXT NOT NULL
+);
+CREATE INDEX results_run_key ON results (run_key);
+INSERT INTO meta VALUES ('schema_version', '1');
+"""
+
+
+def test_a_version_1_store_is_migrated_and_keeps_its_records(tmp_path):
+    path = tmp_path / "old.sqlite"
+    old = result(3)
+    connection = sqlite3.connect(path)
+    connection.executescript(VERSION_1)
+    connection.execute("INSERT INTO results (created, task, dataset_fingerprint, method, parameters, seed, noise, found, "
+                       "interpretation, verdicts, metrics, timings, run_key) VALUES (1.0, 't3', 'abc', 'symbolic', "
+                       "'{\"budget\": 1}', 3, 0.0, 1, '{}', '[]', '{\"r2\": 1.0}', '{}', ?)", (old.run_key,))
+    connection.commit()
+    connection.close()
+    with ResultsStore(path) as store:
+        assert store.has(old)
+        store.record(result(4))
+        rows = list(store.rows())
+    assert [(r["task"], r["worker"]) for r in rows] == [("t3", {}), ("t4", {})]
+    assert rows[0]["metrics"] == {"r2": 1.0}
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+
+
+def test_pending_refuses_a_store_that_holds_all_the_runs_unless_resuming(tmp_path):
+    with ResultsStore(tmp_path / "r.sqlite") as store:
+        store.record(result(1))
+        assert store.pending([result(1)], resume=True) == []
+        with pytest.raises(StoreError, match="holds all 1 requested runs .*nothing is missing, or use another --store"):
+            store.pending([result(1)], resume=False)

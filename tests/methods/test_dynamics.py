@@ -34,6 +34,7 @@ def test_damped_oscillator_recovered_from_noisy_trajectories(damped):
     assert coefficient_error(model.equations_, data.truth.equations) < 0.02
     result = model.interpret()
     assert result.found and result.kind == "dynamics"
+    assert result.values["coefficients_from"] == "output error" and model.refined_
     assert all(v.passed is not False for v in result.verdicts), [v for v in result.verdicts if v.passed is False]
     inclusion = model.inclusion()
     assert inclusion["x: v"] >= 0.95 and inclusion["v: x"] >= 0.95
@@ -157,3 +158,65 @@ def test_interpretation_round_trips_through_text(damped):
     expected = [float(model.equations_[s].subs({sympy.Symbol("x", real=True): 0.5, sympy.Symbol("v", real=True): -0.2}))
                 for s in ("x", "v")]
     assert np.allclose(model.predict(X)[0], expected)
+
+
+# -- output-error refit (multiple shooting) -------------------------------------------
+
+def _damped_arrays(noise, seed, t_end=12.0):
+    data = simulate("damped_oscillator", n_trajectories=1, t_end=t_end, noise=noise, rng=seed)
+    X = np.column_stack([data["x"], data["v"]])
+    t = np.asarray(data["t"])
+    sigma = np.array([estimate_noise(X[:, 0]), estimate_noise(X[:, 1])])
+    return data, t, X, sigma
+
+
+def _linear_and_square(Y):
+    # library x, v, x**2 at states of any leading shape
+    return np.stack([Y[..., 0], Y[..., 1], Y[..., 0] ** 2], axis=-1)
+
+
+def _identity(x):
+    return x
+
+
+def test_output_error_refit_recovers_coefficients_from_a_poor_start():
+    from physlens.methods.dynamics import _output_error_refit
+
+    data, t, X, sigma = _damped_arrays(0.05, 1)
+    truth = np.array([[0.0, 1.0, 0.0], [-4.0, -0.2, 0.0]])  # x' = v, v' = -omega^2 x - gamma v
+    start = truth * np.array([[1, 1.1, 1], [0.9, 1.5, 1]])  # 10-50 % off
+    refined = _output_error_refit([(t, X)], _linear_and_square, start, sigma, _identity, test_support=False)
+    assert refined is not None
+    assert np.array_equal(refined != 0, truth != 0)
+    relative = np.abs(refined - truth)[truth != 0] / np.abs(truth[truth != 0])
+    assert relative.max() < 0.02, refined  # 5 % noise, 1200 samples: the damping within 2 %
+
+
+def test_output_error_support_tests_add_a_missing_term_and_drop_a_spurious_one():
+    from physlens.methods.dynamics import _output_error_refit
+
+    truth = np.array([[0.0, 1.0, 0.0], [-4.0, -0.2, 0.0]])
+    missing = truth.copy()
+    missing[1, 1] = 0.0  # the damping term left out
+    # 20 % noise: the undamped model still fits to within MISFIT x sigma^2, so the score test runs
+    data, t, X, sigma = _damped_arrays(0.2, 2)
+    refined = _output_error_refit([(t, X)], _linear_and_square, missing, sigma, _identity)
+    assert np.array_equal(refined != 0, truth != 0), refined
+    # 5 % noise: the undamped model misses the data by far more than the noise; no support
+    # tests then (they would only chase the misfit), the support stays as given
+    data, t, X, sigma = _damped_arrays(0.05, 2)
+    refined = _output_error_refit([(t, X)], _linear_and_square, missing, sigma, _identity)
+    assert np.array_equal(refined != 0, missing != 0), refined
+    spurious = truth.copy()
+    spurious[0, 2] = 0.01  # x' = v + 0.01 x^2: not in the truth
+    refined = _output_error_refit([(t, X)], _linear_and_square, spurious, sigma, _identity)
+    assert np.array_equal(refined != 0, truth != 0), refined
+
+
+def test_refit_improves_on_the_weak_form_and_can_be_switched_off():
+    data = simulate("lotka_volterra", n_trajectories=3, noise=0.1, rng=7)
+    on = SparseDynamics(random_state=0, n_models=10).fit_dataset(data)
+    off = SparseDynamics(random_state=0, n_models=10, refine=False).fit_dataset(data)
+    assert on.refined_ and not off.refined_
+    assert support_recovery(on.equations_, data.truth.equations)["exact"]
+    assert coefficient_error(on.equations_, data.truth.equations) < coefficient_error(off.equations_, data.truth.equations)

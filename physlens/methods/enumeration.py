@@ -1,0 +1,459 @@
+"""Exhaustive enumeration of short expressions, after the brute-force stage of AI
+Feynman (Udrescu & Tegmark, Sci. Adv. 2020), made cheap by two ideas:
+
+* expressions are built bottom-up by size and deduplicated by their *values* on a few
+  dozen sample points, so x*y and y*x, or sqrt(x**2) and x (for x > 0), are one entry;
+* each expression g is scored by how well an affine map a*g + b explains the target,
+  so scale factors and offsets never have to be enumerated.
+
+Once dimensional analysis has reduced a law to one or two dimensionless groups, most
+Feynman laws are expressions of at most eight or nine nodes in those groups, which this
+finds in seconds, where a genetic search can wander for minutes.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import sympy
+
+from physlens.expr import count_complexity, symbols_for
+
+_UNARY = {
+    "sqrt": (np.sqrt, sympy.sqrt),
+    "square": (np.square, lambda a: a**2),
+    "inv": (lambda a: 1.0 / a, lambda a: 1 / a),
+    "exp": (np.exp, sympy.exp),
+    "log": (np.log, sympy.log),
+    "sin": (np.sin, sympy.sin),
+    "cos": (np.cos, sympy.cos),
+    "neg": (np.negative, lambda a: -a),
+}
+_BINARY = {
+    "add": (np.add, lambda a, b: a + b, True),
+    "mul": (np.multiply, lambda a, b: a * b, True),
+    "sub": (np.subtract, lambda a, b: a - b, False),
+    "div": (np.divide, lambda a, b: a / b, False),
+}
+_LIMIT = 1e12
+KNOTS = 30
+
+
+@dataclass(frozen=True)
+class Scored:
+    """An enumerated expression g with the affine map a*g + b that best fits the target."""
+
+    expression: sympy.Expr
+    size: int
+    r2: float
+
+
+_OPS = ["leaf", *_UNARY, *_BINARY]
+
+
+class _Pool:
+    """All distinct expressions found so far, by size: values on the sample points and
+    recipes (operation, left size, left row, right size, right row) that rebuild each."""
+
+    def __init__(self, points: np.ndarray, leaves: list):
+        self.leaves = leaves
+        self.values: dict[int, np.ndarray] = {}
+        self.recipes: dict[int, np.ndarray] = {}
+        self._pending: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+        self._pending_count: dict[int, int] = {}
+        self.keys = np.empty(0)
+        self._projection = np.random.default_rng(0).normal(size=points.shape[0])
+
+    def size_count(self, size: int) -> int:
+        return len(self.recipes.get(size, ())) + self._pending_count.get(size, 0)
+
+    def finish(self, size: int) -> None:
+        """Gather the blocks added at ``size`` into one array (once the size is done)."""
+        blocks = self._pending.pop(size, [])
+        self._pending_count.pop(size, None)
+        if blocks:
+            self.values[size] = np.vstack([b[0] for b in blocks])
+            self.recipes[size] = np.vstack([b[1] for b in blocks])
+
+    def add(self, size: int, values: np.ndarray, recipes: np.ndarray, *, keep_constant: bool = False) -> None:
+        """Keep the rows of ``values`` that are finite, bounded, not constant (unless
+        asked) and not seen before: the key is a random projection of the values,
+        rounded to ten significant digits."""
+        if values.size == 0:
+            return
+        with np.errstate(all="ignore"):
+            magnitude = np.max(np.abs(values), axis=1)
+            ok = np.all(np.isfinite(values), axis=1) & (magnitude < _LIMIT)
+            if not keep_constant:
+                ok &= np.ptp(values, axis=1) > 1e-9 * (1 + magnitude)
+            values, recipes = values[ok], recipes[ok]
+            mantissa, exponent = np.frexp(values @ self._projection)
+        keys = np.ldexp(np.round(mantissa, 10), exponent)
+        keys, first = np.unique(keys, return_index=True)
+        fresh = ~np.isin(keys, self.keys, assume_unique=True)
+        if not fresh.any():
+            return
+        first = first[fresh]
+        self.keys = np.union1d(self.keys, keys[fresh])
+        self._pending.setdefault(size, []).append((values[first], recipes[first]))
+        self._pending_count[size] = self._pending_count.get(size, 0) + len(first)
+
+    def expression(self, size: int, row: int, symbols: list[sympy.Symbol]) -> sympy.Expr:
+        op, left_size, left_row, right_size, right_row = (int(v) for v in self.recipes[size][row])
+        kind = _OPS[op]
+        if kind == "leaf":
+            leaf = self.leaves[left_row]
+            return leaf if isinstance(leaf, sympy.Basic) else symbols[leaf]
+        left = self.expression(left_size, left_row, symbols)
+        if kind in _UNARY:
+            return _UNARY[kind][1](left)
+        return _BINARY[kind][1](left, self.expression(right_size, right_row, symbols))
+
+
+def _affine_r2(values: np.ndarray, targets_centred: np.ndarray, target_norms: np.ndarray) -> np.ndarray:
+    """Squared correlation of each row with each target column: the R2 of the best a*g + b."""
+    centred = values - values.mean(axis=1, keepdims=True)
+    with np.errstate(all="ignore"):
+        r = (centred @ targets_centred) / (np.linalg.norm(centred, axis=1)[:, None] * target_norms[None, :])
+    return np.nan_to_num(r**2, nan=0.0)
+
+
+@dataclass(frozen=True)
+class _Transform:
+    """The target seen through T, and T's inverse, symbolic and numeric."""
+
+    values: np.ndarray
+    inverse: Callable[[sympy.Expr], sympy.Expr]
+    inverse_values: Callable[[np.ndarray, np.ndarray], np.ndarray]  # (T-values, Z rows) -> target
+
+
+def _through_functions(values: np.ndarray, outer, outer_values) -> list[_Transform]:
+    """``values`` seen through the identity, 1/v, v**2, sqrt(|v|) and log|v|, each
+    followed on the way back by ``outer`` (symbolic) and ``outer_values`` (numeric)."""
+    sign = 1.0 if np.all(values > 0) else (-1.0 if np.all(values < 0) else 0.0)
+    found = [_Transform(values, outer, outer_values)]
+    with np.errstate(all="ignore"):
+        if np.all(values != 0):
+            found.append(_Transform(1.0 / values, lambda e: outer(1 / e), lambda e, r: outer_values(1.0 / e, r)))
+        if sign:
+            found.append(_Transform(values**2, lambda e: outer(sign * sympy.sqrt(e)), lambda e, r: outer_values(sign * np.sqrt(e), r)))
+            found.append(_Transform(np.sqrt(sign * values), lambda e: outer(sign * e**2), lambda e, r: outer_values(sign * e**2, r)))
+            found.append(_Transform(np.log(sign * values), lambda e: outer(sign * sympy.exp(e)), lambda e, r: outer_values(sign * np.exp(e), r)))
+    return found
+
+
+def _target_transforms(Z: np.ndarray, target: np.ndarray, symbols: list[sympy.Symbol]) -> list[_Transform]:
+    """The target t through 1/t, t**2, sqrt(|t|), log|t| (and itself); each of these
+    times z_j**k for small k; and each of them applied to t * z_j**k. So
+    z**3/(exp(z) - 1) is found as 1/(exp(z) - 1) for t / z**3, and a Gaussian
+    exp(-d**2/(2 s**2))/s as an affine function of (d/s)**2 for log(t * s)."""
+    transforms = _through_functions(target, lambda e: e, lambda e, rows: e)
+    for j, symbol in enumerate(symbols):
+        if np.any(Z[:, j] == 0):
+            continue
+        for power in (-3, -2, -1, 1, 2, 3):
+            with np.errstate(all="ignore"):
+                factor = Z[:, j] ** power
+            # T(t) * z**k ...
+            for t in _through_functions(target, lambda e: e, lambda e, rows: e):
+                transforms.append(_Transform(
+                    t.values * factor,
+                    lambda e, inv=t.inverse, z=symbol, k=power: inv(e / z**k),
+                    lambda e, rows, inv=t.inverse_values, j=j, k=power: inv(e / rows[:, j] ** k, rows),
+                ))
+            # ... and T(t * z**k)
+            transforms.extend(_through_functions(
+                target * factor,
+                lambda e, z=symbol, k=power: e / z**k,
+                lambda e, rows, j=j, k=power: e / rows[:, j] ** k,
+            ))
+    return [t for t in transforms if np.all(np.isfinite(t.values)) and np.ptp(t.values) > 0]
+
+
+def enumerate_expressions(
+    Z: np.ndarray,
+    target: np.ndarray,
+    names: list[str],
+    *,
+    max_size: int = 9,
+    max_per_size: int = 150_000,
+    n_points: int = 48,
+    keep: int = 12,
+    exact_within: float = 1e-12,
+    deadline: float | None = None,
+    rng: np.random.Generator | None = None,
+) -> list[Scored]:
+    """The ``keep`` best laws T^-1(a*g(z) + b), best first: g of at most ``max_size``
+    nodes, T one of the target transformations (:func:`_target_transforms`), a and b
+    fitted by least squares on all rows.
+
+    Sizes grow until ``max_size``, the per-size cap or the deadline (a size whose cost,
+    estimated from the last one, would overrun the deadline is not started); the
+    enumeration at each size is complete unless the cap cut it. Fits within
+    ``exact_within`` (1 - R2) of perfect count as exact: among them the shortest wins,
+    and enumeration stops at the first size that has one."""
+    rng = np.random.default_rng(rng)
+    n, m = Z.shape
+    if m == 0 or np.ptp(target) == 0:
+        return []
+    symbols = list(symbols_for(names).values())
+    transforms = _target_transforms(Z, target, symbols)
+    rows = rng.choice(n, size=min(n_points, n), replace=False)
+    points = Z[rows]
+    sampled = np.column_stack([t.values[rows] for t in transforms])
+    y = target[rows]
+    y_variance = float(np.var(y))
+    centred = sampled - sampled.mean(axis=0)
+    norms = np.linalg.norm(centred, axis=0)
+    constants = [sympy.Integer(1), sympy.Integer(2), sympy.pi]
+    leaves = [*range(m), *constants]
+    pool = _Pool(points, leaves)
+    leaf_values = np.vstack([points[:, j] for j in range(m)] + [np.full(len(rows), float(c)) for c in constants])
+    leaf_recipes = np.array([(0, 0, i, 0, 0) for i in range(len(leaves))], dtype=np.int64)
+    pool.add(1, leaf_values, leaf_recipes, keep_constant=True)
+    pool.finish(1)
+    best: list[tuple[float, int, int, int]] = []  # (r2 on the transformed target, size, row, transform)
+
+    def score(size: int) -> None:
+        if size not in pool.values:
+            return
+        # in blocks of rows, so memory stays bounded however many targets there are
+        block = max(1, 2_000_000 // max(1, len(transforms)))
+        candidates = []
+        for start in range(0, len(pool.values[size]), block):
+            r2 = _affine_r2(pool.values[size][start:start + block], centred, norms)
+            count = min(keep, r2.shape[0])
+            candidates.append(np.argpartition(-r2, count - 1, axis=0)[:count] + start)
+        stacked = np.vstack(candidates)
+        for t, transform in enumerate(transforms):
+            # the block leaders for this target, then the affine fit judged on the target itself
+            rows_t = np.unique(stacked[:, t])
+            r2_t = _affine_r2(pool.values[size][rows_t], centred[:, [t]], norms[[t]])[:, 0]
+            top_t = rows_t[np.argsort(-r2_t, kind="stable")[:keep]]
+            g = pool.values[size][top_t]
+            slope = ((g - g.mean(axis=1, keepdims=True)) @ centred[:, t]) / np.maximum(
+                np.sum((g - g.mean(axis=1, keepdims=True)) ** 2, axis=1), 1e-300)
+            intercept = sampled[:, t].mean() - slope * g.mean(axis=1)
+            with np.errstate(all="ignore"):
+                predicted = transform.inverse_values(slope[:, None] * g + intercept[:, None], points)
+                error = np.mean((predicted - y[None, :]) ** 2, axis=1) / y_variance
+            r2_target = np.where(np.isfinite(error), 1 - error, -np.inf)
+            best.extend((float(r2_target[k]), size, int(i), t) for k, i in enumerate(top_t))
+
+    score(1)
+    last_cost = 0.0
+    for size in range(2, max_size + 1):
+        now = time.perf_counter()
+        if deadline is not None and now + 8 * last_cost > deadline:
+            break
+        budget = max_per_size
+        # unary operations on expressions one node smaller
+        if size - 1 in pool.values:
+            base = pool.values[size - 1]
+            rows_below = np.arange(len(base))
+            for name, (function, _) in _UNARY.items():
+                if pool.size_count(size) >= budget:
+                    break
+                with np.errstate(all="ignore"):
+                    values = function(base)
+                recipe = np.column_stack([np.full(len(base), _OPS.index(name)), np.full(len(base), size - 1), rows_below,
+                                          np.zeros(len(base)), np.zeros(len(base))]).astype(np.int64)
+                pool.add(size, values, recipe)
+        # binary operations on pairs whose sizes add up to size - 1
+        for left_size in range(1, size - 1):
+            right_size = size - 1 - left_size
+            if left_size not in pool.values or right_size not in pool.values:
+                continue
+            A, B = pool.values[left_size], pool.values[right_size]
+            for name, (function, _, commutative) in _BINARY.items():
+                if commutative and left_size > right_size:
+                    continue
+                if pool.size_count(size) >= budget or (deadline is not None and time.perf_counter() > deadline):
+                    break
+                chunk = max(1, 200_000 // max(1, len(B)))
+                for start in range(0, len(A), chunk):
+                    block = A[start:start + chunk]
+                    with np.errstate(all="ignore"):
+                        values = function(block[:, None, :], B[None, :, :]).reshape(-1, len(rows))
+                    left_rows, right_rows = np.meshgrid(np.arange(start, start + len(block)), np.arange(len(B)), indexing="ij")
+                    recipe = np.column_stack([np.full(left_rows.size, _OPS.index(name)), np.full(left_rows.size, left_size),
+                                              left_rows.ravel(), np.full(left_rows.size, right_size), right_rows.ravel()])
+                    pool.add(size, values, recipe.astype(np.int64))
+                    if pool.size_count(size) >= budget or (deadline is not None and time.perf_counter() > deadline):
+                        break
+        pool.finish(size)
+        score(size)
+        last_cost = time.perf_counter() - now
+        if best and max(item[0] for item in best) > 1 - exact_within:
+            break  # an exact law (to round-off) at this size: larger ones are not simpler
+
+    # the best distinct laws, a and b refitted on every row, scored on the target itself
+    best.sort(key=lambda item: (-min(item[0], 1 - exact_within), item[1]))
+    # the leaders overall, and the leader of each size (the Pareto front of length vs
+    # error), so a short law is not crowded out by longer ones fitting small errors
+    leaders = best[: 3 * keep]
+    for size in sorted({item[1] for item in best}):
+        leaders.append(next(item for item in best if item[1] == size))
+    results: list[Scored] = []
+    seen = set()
+    variance = float(np.var(target))
+    for _, size, row, t in leaders:
+        g = pool.expression(size, row, symbols)
+        values_t, inverse = transforms[t].values, transforms[t].inverse
+        try:
+            function = sympy.lambdify(symbols, g, modules="numpy")
+            with np.errstate(all="ignore"):
+                values = np.asarray(function(*Z.T), dtype=float) * np.ones(n)
+        except Exception:
+            continue
+        if not np.all(np.isfinite(values)):
+            continue
+        (a, b), *_ = np.linalg.lstsq(np.column_stack([values, np.ones(n)]), values_t, rcond=None)
+        law = inverse(sympy.Float(a, 17) * g + sympy.Float(b, 17))
+        key = sympy.srepr(law)
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            with np.errstate(all="ignore"):
+                predicted = np.asarray(sympy.lambdify(symbols, law, modules="numpy")(*Z.T), dtype=float) * np.ones(n)
+        except Exception:
+            continue
+        if not np.all(np.isfinite(predicted)):
+            continue
+        with np.errstate(all="ignore"):
+            r2 = 1 - float(np.mean((predicted - target) ** 2)) / variance
+        results.append(Scored(law, size, r2))
+    results.sort(key=lambda s: (-min(s.r2, 1 - exact_within), s.size))
+    front, best_r2 = [], -math.inf
+    for scored in sorted(results, key=lambda s: (s.size, -s.r2)):
+        if scored.r2 > best_r2:
+            front.append(scored)
+            best_r2 = scored.r2
+    chosen = results[:keep]
+    return chosen + [s for s in front if s not in chosen]
+
+
+def _values(expression: sympy.Expr, symbols: list[sympy.Symbol], Z: np.ndarray) -> np.ndarray | None:
+    """The expression on the rows of Z, or None when it is not finite everywhere."""
+    try:
+        function = sympy.lambdify(symbols, expression, modules="numpy")
+        with np.errstate(all="ignore"):
+            values = np.asarray(function(*Z.T), dtype=float) * np.ones(len(Z))
+    except Exception:  # an expression numpy cannot evaluate is no candidate
+        return None
+    return values if np.all(np.isfinite(values)) else None
+
+
+def _additive_fit(Z: np.ndarray, values: np.ndarray, left: list[int]) -> tuple[float, np.ndarray, np.ndarray]:
+    """Fit values = G(z_left) + H(z_rest) with cubic splines in each input (a smooth
+    additive model). Returns (R2, G on the rows, H on the rows)."""
+    from sklearn.preprocessing import SplineTransformer
+
+    def basis(columns: list[int]) -> np.ndarray:
+        # splines per input, and products of pairs for a part of several inputs
+        # on log|z| for a one-signed input: ratios of inputs have long tails
+        spline = SplineTransformer(n_knots=KNOTS, degree=3, knots="quantile", include_bias=False)
+        blocks = [spline.fit_transform(np.log(np.abs(Z[:, [j]])) if np.all(Z[:, j] > 0) or np.all(Z[:, j] < 0) else Z[:, [j]])
+                  for j in columns]
+        if len(blocks) > 1:
+            blocks += [(a[:, :, None] * b[:, None, :]).reshape(len(Z), -1)
+                       for i, a in enumerate(blocks) for b in blocks[i + 1:]]
+        return np.column_stack(blocks)
+
+    right = [j for j in range(Z.shape[1]) if j not in left]
+    A, B = basis(left), basis(right)
+    design = np.column_stack([np.ones(len(Z)), A, B])
+    coefficients, *_ = np.linalg.lstsq(design, values, rcond=None)
+    G = A @ coefficients[1:1 + A.shape[1]]
+    H = B @ coefficients[1 + A.shape[1]:]
+    residual = values - coefficients[0] - G - H
+    r2 = 1 - float(np.mean(residual**2)) / float(np.var(values))
+    return r2, G, H
+
+
+def separable_laws(
+    Z: np.ndarray,
+    target: np.ndarray,
+    names: list[str],
+    *,
+    noise_floor: float = 0.0,
+    max_size: int = 9,
+    deadline: float | None = None,
+    rng: np.random.Generator | None = None,
+    max_rows: int = 3000,
+) -> list[sympy.Expr]:
+    """Laws t = g(z_A) * h(z_B) or g(z_A) + h(z_B), found part by part (AI Feynman's
+    separability, tested here with a smooth additive model fitted to the data: log|t|
+    for a product, t for a sum). Each part is enumerated alone (:func:`enumerate_expressions`)
+    on the additive model's estimate of it, and the parts' best laws are combined with
+    one overall constant fitted by least squares. A split is tried only when the
+    additive model explains the data to within ``noise_floor`` (1 - R2 of a black-box
+    fit) or 1e-5, whichever is larger."""
+    rng = np.random.default_rng(rng)
+    n, m = Z.shape
+    if m < 2:
+        return []
+    rows = rng.choice(n, size=min(max_rows, n), replace=False)
+    Zs, ts = Z[rows], target[rows]
+    sign = 1.0 if np.all(ts > 0) else (-1.0 if np.all(ts < 0) else 0.0)
+    kinds = [("sum", ts)] + ([("product", np.log(sign * ts))] if sign else [])
+    splits = [[j] for j in range(m)] if m > 2 else [[0]]
+    tolerance = max(1e-5, 2.0 * noise_floor)
+    symbols = list(symbols_for(names).values())
+    laws: list[sympy.Expr] = []
+    for kind, values in kinds:
+        for left in splits:
+            if deadline is not None and time.perf_counter() > deadline:
+                return laws
+            r2, G, H = _additive_fit(Zs, values, left)
+            if 1 - r2 > tolerance:
+                continue
+            sides = (left, [j for j in range(m) if j not in left])
+            parts = []
+            for columns, component in zip(sides, (G, H)):
+                part_target = np.exp(component - component.mean()) if kind == "product" else component
+                remaining = None if deadline is None else time.perf_counter() + (deadline - time.perf_counter()) / 4
+                found = enumerate_expressions(Zs[:, columns], part_target, [names[j] for j in columns], keep=4,
+                                              max_size=max_size, deadline=remaining, rng=rng)
+                parts.append(found)
+            if not all(parts):
+                continue
+            combinations = [(g.expression, h.expression) for g in parts[0] for h in parts[1]]
+            # backfitting on the data: a right part g makes t / g (or t - g) an exact
+            # function of the other side's inputs, which enumeration then finds exactly
+            for side, found in enumerate(parts):
+                plausible = sorted((p for p in found if p.r2 > 1 - 100 * (1 - r2)), key=lambda p: p.size)[:2]
+                other = sides[1 - side]
+                for part in plausible:
+                    values_part = _values(part.expression, symbols, Zs)
+                    if values_part is None or (kind == "product" and np.any(values_part == 0)):
+                        continue
+                    rest = ts / values_part if kind == "product" else ts - values_part
+                    remaining = None if deadline is None else time.perf_counter() + (deadline - time.perf_counter()) / 4
+                    for found_rest in enumerate_expressions(Zs[:, other], rest, [names[j] for j in other], keep=2,
+                                                            max_size=max_size, deadline=remaining, rng=rng)[:2]:
+                        pair = (part.expression, found_rest.expression)
+                        combinations.append(pair if side == 0 else pair[::-1])
+            # the combinations are judged on the data, by error and length (a part fitted
+            # to the additive model's estimate may have fitted its small errors too)
+            scored = []
+            for g, h in combinations:
+                combined = g * h if kind == "product" else g + h
+                values_law = _values(combined, symbols, Zs)
+                if values_law is None:
+                    continue
+                if kind == "product":
+                    scale = float(values_law @ ts / max(values_law @ values_law, 1e-300))
+                    law, fitted = sympy.Float(scale, 17) * combined, scale * values_law
+                else:
+                    offset = float(np.mean(ts - values_law))
+                    law, fitted = combined + sympy.Float(offset, 17), values_law + offset
+                error = max(float(np.mean((fitted - ts) ** 2)) / float(np.var(ts)), 1e-14)
+                scored.append((len(rows) * math.log(error) + count_complexity(law) * math.log(len(rows)), law))
+            laws.extend(law for _, law in sorted(scored, key=lambda item: item[0])[:4])
+    return laws
