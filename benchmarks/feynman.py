@@ -32,12 +32,13 @@ def main() -> None:
     parser.add_argument("--noise", type=float, nargs="+", default=[0.0])
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--sample", type=int, default=0, help="a seeded random sample of this many equations (0: all)")
+    parser.add_argument("--sample-seed", type=int, default=2026, help="seed of that sample (2026: the sample used while developing)")
     parser.add_argument("--methods", default="physlens,physlens-no-units,physlens-no-structure,operon,operon-default,gplearn")
     parser.add_argument("--store", default=None)
     args = parser.parse_args()
     equations = list(feynman_equations())
     if args.sample:
-        equations = sorted(np.random.default_rng(2026).choice(equations, args.sample, replace=False).tolist())
+        equations = sorted(np.random.default_rng(args.sample_seed).choice(equations, args.sample, replace=False).tolist())
     store_path = args.store or str(Path(tempfile.mkdtemp()) / "feynman.sqlite")
     with ResultsStore(store_path) as store:
         run_feynman(store, equations=[*equations, *CONTROLS], noises=args.noise, seeds=range(args.seeds),

@@ -41,6 +41,7 @@ _BINARY = {
 }
 _LIMIT = 1e12
 KNOTS = 30
+PAIR_KNOTS = 8
 
 
 @dataclass(frozen=True)
@@ -354,15 +355,21 @@ def _additive_fit(Z: np.ndarray, values: np.ndarray, left: list[int]) -> tuple[f
     additive model). Returns (R2, G on the rows, H on the rows)."""
     from sklearn.preprocessing import SplineTransformer
 
-    def basis(columns: list[int]) -> np.ndarray:
-        # splines per input, and products of pairs for a part of several inputs
+    def splines(j: int, knots: int) -> np.ndarray:
         # on log|z| for a one-signed input: ratios of inputs have long tails
-        spline = SplineTransformer(n_knots=KNOTS, degree=3, knots="quantile", include_bias=False)
-        blocks = [spline.fit_transform(np.log(np.abs(Z[:, [j]])) if np.all(Z[:, j] > 0) or np.all(Z[:, j] < 0) else Z[:, [j]])
-                  for j in columns]
-        if len(blocks) > 1:
+        column = Z[:, [j]]
+        if np.all(column > 0) or np.all(column < 0):
+            column = np.log(np.abs(column))
+        return SplineTransformer(n_knots=knots, degree=3, knots="quantile", include_bias=False).fit_transform(column)
+
+    def basis(columns: list[int]) -> np.ndarray:
+        # fine splines per input, and coarse ones multiplied pairwise for a part of
+        # several inputs (fine ones would make the least squares minutes long)
+        blocks = [splines(j, KNOTS) for j in columns]
+        if len(columns) > 1:
+            coarse = [splines(j, PAIR_KNOTS) for j in columns]
             blocks += [(a[:, :, None] * b[:, None, :]).reshape(len(Z), -1)
-                       for i, a in enumerate(blocks) for b in blocks[i + 1:]]
+                       for i, a in enumerate(coarse) for b in coarse[i + 1:]]
         return np.column_stack(blocks)
 
     right = [j for j in range(Z.shape[1]) if j not in left]
