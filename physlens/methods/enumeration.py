@@ -305,13 +305,8 @@ def enumerate_expressions(
     for _, size, row, t in leaders:
         g = pool.expression(size, row, symbols)
         values_t, inverse = transforms[t].values, transforms[t].inverse
-        try:
-            function = sympy.lambdify(symbols, g, modules="numpy")
-            with np.errstate(all="ignore"):
-                values = np.asarray(function(*Z.T), dtype=float) * np.ones(n)
-        except Exception:
-            continue
-        if not np.all(np.isfinite(values)):
+        values = _values(g, symbols, Z)
+        if values is None:
             continue
         (a, b), *_ = np.linalg.lstsq(np.column_stack([values, np.ones(n)]), values_t, rcond=None)
         law = inverse(sympy.Float(a, 17) * g + sympy.Float(b, 17))
@@ -319,12 +314,8 @@ def enumerate_expressions(
         if key in seen:
             continue
         seen.add(key)
-        try:
-            with np.errstate(all="ignore"):
-                predicted = np.asarray(sympy.lambdify(symbols, law, modules="numpy")(*Z.T), dtype=float) * np.ones(n)
-        except Exception:
-            continue
-        if not np.all(np.isfinite(predicted)):
+        predicted = _values(law, symbols, Z)
+        if predicted is None:
             continue
         with np.errstate(all="ignore"):
             r2 = 1 - float(np.mean((predicted - target) ** 2)) / variance

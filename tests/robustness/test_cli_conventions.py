@@ -22,19 +22,11 @@ COMMANDS = {" ".join(path): command for path, command in _walk(app)}
 # commands whose output is a report or a store, not data on stdout
 NO_JSON = {"tour": "writes DIR/results.json", "bench feynman": "writes records to the results store"}
 # gaps in files other helpers own, reported to them; strict, so a fix turns these red
-KNOWN_GAPS: set[tuple[str, str]] = set()
-
-
-def _param(name, check):
-    marks = [pytest.mark.xfail(reason="reported to the owner of physlens/cli/bench.py", strict=True)] if (name, check) in KNOWN_GAPS else []
-    return pytest.param(name, marks=marks, id=name)
-
-
 def test_walk_finds_the_commands():
     assert {"discover", "dynamics", "phases", "couplings", "forces", "methods", "tour", "bench feynman", "bench table"} <= set(COMMANDS)
 
 
-@pytest.mark.parametrize("name", [_param(n, "example") for n in sorted(COMMANDS)])
+@pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_help_shows_an_example(name, run_cli):
     code, out, err = run_cli([*name.split(), "--help"])
     assert code == 0, err
@@ -42,7 +34,7 @@ def test_help_shows_an_example(name, run_cli):
     assert f"physlens {name}" in out  # the example is a command line to copy
 
 
-@pytest.mark.parametrize("name", [_param(n, "json") for n in sorted(COMMANDS) if n not in NO_JSON])
+@pytest.mark.parametrize("name", [n for n in sorted(COMMANDS) if n not in NO_JSON])
 def test_json_output_is_available(name, run_cli):
     code, out, _ = run_cli([*name.split(), "--help"])
     assert code == 0 and "--json" in out
