@@ -33,8 +33,10 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--sample", type=int, default=0, help="a seeded random sample of this many equations (0: all)")
     parser.add_argument("--sample-seed", type=int, default=2026, help="seed of that sample (2026: the sample used while developing)")
-    parser.add_argument("--methods", default="physlens,physlens-no-units,physlens-no-structure,operon,operon-default,gplearn")
+    parser.add_argument("--methods", default="physlens,physlens-no-units,physlens-no-structure,physlens-no-enumeration,"
+                        "physlens-no-separability,operon,operon-default,gplearn")
     parser.add_argument("--store", default=None)
+    parser.add_argument("--workers", type=int, default=1, help="local Dask processes; with more than 1 each engine runs on one thread")
     args = parser.parse_args()
     equations = list(feynman_equations())
     if args.sample:
@@ -42,7 +44,8 @@ def main() -> None:
     store_path = args.store or str(Path(tempfile.mkdtemp()) / "feynman.sqlite")
     with ResultsStore(store_path) as store:
         run_feynman(store, equations=[*equations, *CONTROLS], noises=args.noise, seeds=range(args.seeds),
-                    methods=args.methods.split(","), budget=args.budget, progress=lambda text: print(text, flush=True))
+                    methods=args.methods.split(","), budget=args.budget, workers=args.workers,
+                    progress=lambda text: print(text, flush=True))
         summary, misses = leaderboard(store)
         controls = negative_controls(store)
     body = [f"Equations ({len(equations)}): {', '.join(equations)}", "", summary.to_markdown(index=False, floatfmt=".1f"), "",

@@ -1,5 +1,6 @@
 """Symbolic-regression engines the Feynman benchmark compares, each a short adapter:
-``fit(X, y, names, X_units, y_units, budget, seed) -> sympy expression``.
+``fit(X, y, names, X_units, y_units, budget, seed, threads) -> (sympy expression, extras)``;
+``threads`` None means all cores.
 
 physlens runs as a user would run it; the peers are configured as a user who knows
 them would (plain pyoperon per FIELD_NOTES: constants tuned, two objectives, selection
@@ -21,10 +22,10 @@ from physlens.expr import parse_expression, symbols_for
 
 
 def _physlens(**options) -> Callable:
-    def fit(X, y, names, X_units, y_units, budget, seed):
+    def fit(X, y, names, X_units, y_units, budget, seed, threads=None):
         from physlens.methods.symbolic import SymbolicRegressor
 
-        method = SymbolicRegressor(budget=budget, random_state=seed, **options)
+        method = SymbolicRegressor(budget=budget, random_state=seed, n_threads=threads, **options)
         method.fit(X, y, names=names, X_units=X_units, y_units=y_units)
         return method.equation_, {"found": method.found_, "r2_test": method.r2_test_}
 
@@ -32,10 +33,10 @@ def _physlens(**options) -> Callable:
 
 
 def _operon(configured: bool) -> Callable:
-    def fit(X, y, names, X_units, y_units, budget, seed):
+    def fit(X, y, names, X_units, y_units, budget, seed, threads=None):
         from pyoperon.sklearn import SymbolicRegressor as Operon
 
-        options = dict(max_time=max(1, int(budget)), random_state=seed, n_threads=os.cpu_count() or 1)
+        options = dict(max_time=max(1, int(budget)), random_state=seed, n_threads=threads or os.cpu_count() or 1)
         if configured:
             options.update(
                 allowed_symbols="add,sub,mul,div,constant,variable,sqrt,exp,log,sin,cos",
@@ -80,7 +81,7 @@ def _gplearn_to_sympy(program, symbols):
     return stack[0][0] if stack else sympy.Integer(0)
 
 
-def _gplearn(X, y, names, X_units, y_units, budget, seed):
+def _gplearn(X, y, names, X_units, y_units, budget, seed, threads=None):  # gplearn runs on one thread
     from gplearn.genetic import SymbolicRegressor as GPlearn
 
     engine = GPlearn(population_size=1000, generations=1, warm_start=True, random_state=seed,
@@ -100,6 +101,8 @@ ENGINES: dict[str, Callable] = {
     "physlens": _physlens(),
     "physlens-no-units": _physlens(use_units=False),
     "physlens-no-structure": _physlens(use_structure=False),
+    "physlens-no-enumeration": _physlens(use_enumeration=False),
+    "physlens-no-separability": _physlens(use_separability=False),
     "operon": _operon(configured=True),
     "operon-default": _operon(configured=False),
     "gplearn": _gplearn,

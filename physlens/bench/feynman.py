@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
+import os
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
@@ -58,6 +59,7 @@ class FeynmanRun:
     seed: int
     budget: float
     n_samples: int
+    threads: int | None = None  # per engine; None: all cores (one run at a time)
 
     @property
     def parameters(self) -> dict:
@@ -84,6 +86,7 @@ def plan_feynman(
     methods: Iterable[str] = ("physlens", "operon"),
     budget: float = 60.0,
     n_samples: int = 10_000,
+    threads: int | None = None,
 ) -> list[FeynmanRun]:
     """Every (equation, noise, seed, method) run, in that order; unknown names fail here,
     before any work."""
@@ -95,7 +98,7 @@ def plan_feynman(
     methods = list(methods)
     for name in methods:
         engine(name)
-    return [FeynmanRun(identifier, method, noise, seed, budget, n_samples)
+    return [FeynmanRun(identifier, method, noise, seed, budget, n_samples, threads)
             for identifier in equations for noise in noises for seed in seeds for method in methods]
 
 
@@ -106,7 +109,7 @@ def execute_run(run: FeynmanRun) -> Result:
         dataset = simulate_control(run.identifier, n_samples=rows, rng=run.seed)
     else:
         dataset = simulate_feynman(run.identifier, n_samples=rows, noise=run.noise, rng=run.seed)
-    return _run_one(dataset, run.identifier, run.method, run.parameters, run.seed, run.noise, run.budget, run.n_samples)
+    return _run_one(dataset, run.identifier, run.method, run.parameters, run.seed, run.noise, run.budget, run.n_samples, run.threads)
 
 
 def record_runs(
@@ -150,14 +153,16 @@ def run_feynman(
     **plan,
 ) -> int:
     """Run what the store does not hold yet of the runs ``plan_feynman(**plan)`` lists
-    (equations, noises, seeds, methods, budget, n_samples); returns how many records were
-    written. ``progress`` gets one line per finished record."""
+    (equations, noises, seeds, methods, budget, n_samples, threads); returns how many records
+    were written. ``progress`` gets one line per finished record. With several local
+    workers each engine gets one thread unless ``threads`` says otherwise."""
+    plan.setdefault("threads", 1 if workers > 1 else None)
     pending = store.pending(plan_feynman(**plan), resume=resume)
     return record_runs(store, pending, workers=workers, scheduler=scheduler,
                        on_record=(lambda result: progress(describe(result))) if progress else None)
 
 
-def _run_one(dataset, identifier, method, parameters, seed, noise, budget, n_samples) -> Result:
+def _run_one(dataset, identifier, method, parameters, seed, noise, budget, n_samples, threads=None) -> Result:
     names = dataset.input_names
     X, y = dataset.X, dataset.y
     train, test = slice(0, n_samples), slice(n_samples, None)
@@ -167,13 +172,13 @@ def _run_one(dataset, identifier, method, parameters, seed, noise, budget, n_sam
     start = time.perf_counter()
     error = None
     try:
-        expression, extra = engine(method)(X[train], y[train], names, units, y_unit, budget, seed)
+        expression, extra = engine(method)(X[train], y[train], names, units, y_unit, budget, seed, threads)
     except MemoryError:
         raise
     except Exception as failure:  # a peer crashing is a recorded outcome, not a harness bug
         expression, extra, error = None, {}, f"{type(failure).__name__}: {failure}"
     seconds = time.perf_counter() - start
-    metrics: dict = {"exact": False, "r2_test": None, "complexity": None, "error": error}
+    metrics: dict = {"exact": False, "r2_test": None, "complexity": None, "error": error, "threads": threads or os.cpu_count()}
     if expression is not None and truth is None:  # negative control: only the claim is scored
         metrics["r2_test"] = r2_score(y[test], predicts(expression, names, X[test]))
         metrics["claimed_law"] = extra.get("found")

@@ -18,7 +18,7 @@ def bench_feynman(
     noise: list[float] = typer.Option([0.0], "--noise", help="Noise level(s): std = level x RMS(target). Repeatable."),
     seeds: int = typer.Option(1, "--seeds", min=1, help="Number of seeds (0..N-1)."),
     budget: float = typer.Option(60.0, "--budget", min=1.0, help="Seconds per equation and method."),
-    methods: str = typer.Option("physlens,operon", "--methods", help="Comma-separated: physlens, physlens-no-units, physlens-no-structure, operon, operon-default, gplearn."),
+    methods: str = typer.Option("physlens,operon", "--methods", help="Comma-separated: physlens, physlens-no-units, physlens-no-structure, physlens-no-enumeration, physlens-no-separability, operon, operon-default, gplearn."),
     samples: int = typer.Option(10_000, "--samples", min=20, help="Training rows per equation."),
     store: Path = typer.Option(None, "--store", help="Results store (SQLite); each finished run is committed at once."),
     resume: bool = typer.Option(False, "--resume", help="Continue a run into a store that already holds some of its records: only the missing runs are done. Without it, such a store is an error."),
@@ -42,7 +42,8 @@ def bench_feynman(
     console = Console(stderr=True)
     check_cluster_options(workers, scheduler)
     runs = plan_feynman(equations=[e.strip() for e in equations.split(",")] if equations else None, noises=noise,
-                        seeds=range(seeds), methods=[m.strip() for m in methods.split(",")], budget=budget, n_samples=samples)
+                        seeds=range(seeds), methods=[m.strip() for m in methods.split(",")], budget=budget, n_samples=samples,
+                        threads=1 if workers > 1 else None)
     with ResultsStore(store) as results:
         pending = results.pending(runs, resume=resume)
         if not pending:

@@ -6,6 +6,10 @@ Feynman (Udrescu & Tegmark, Sci. Adv. 2020), made cheap by two ideas:
 * each expression g is scored by how well an affine map a*g + b explains the target,
   so scale factors and offsets never have to be enumerated.
 
+Laws of two short terms, c0 + c1*g1 + c2*g2 or (c0 + c1*g1)/(c2 + g2), are found the
+same way: for a given g1 (or g2) the best partner among all short terms is one pair
+of matrix products away.
+
 Once dimensional analysis has reduced a law to one or two dimensionless groups, most
 Feynman laws are expressions of at most eight or nine nodes in those groups, which this
 finds in seconds, where a genetic search can wander for minutes.
@@ -42,6 +46,10 @@ _BINARY = {
 _LIMIT = 1e12
 KNOTS = 30
 PAIR_KNOTS = 8
+TERM_SIZE = 5  # each term of a two-term law c0 + c1*g1 + c2*g2 has at most this many nodes
+TERM_LEADS = 4  # first terms tried per target transformation and term size
+MAX_TERMS = 12_000  # expressions eligible as terms, the shortest first
+RATIO_COLUMNS = 2_000  # (denominator, transformation) pairs tried as ratios
 
 
 @dataclass(frozen=True)
@@ -247,6 +255,7 @@ def enumerate_expressions(
 
     score(1)
     last_cost = 0.0
+    pairs = None
     for size in range(2, max_size + 1):
         now = time.perf_counter()
         if deadline is not None and now + 8 * last_cost > deadline:
@@ -291,6 +300,17 @@ def enumerate_expressions(
         last_cost = time.perf_counter() - now
         if best and max(item[0] for item in best) > 1 - exact_within:
             break  # an exact law (to round-off) at this size: larger ones are not simpler
+        if size == TERM_SIZE:  # two-term laws from the terms built so far, before longer single ones
+            pairs = _two_term_leaders(pool, sampled, keep, deadline)
+            if pairs and pairs[0][0] > 1 - exact_within:  # exact on the sample points: on every row too?
+                law = _pair_law(pairs[0], pool, transforms, symbols, Z)
+                predicted = None if law is None else _values(law, symbols, Z)
+                if predicted is not None and np.mean((predicted - target) ** 2) < exact_within * np.var(target):
+                    break
+    exact = best and max(item[0] for item in best) > 1 - exact_within
+    if pairs is None and not exact and (deadline is None or time.perf_counter() < deadline):
+        pairs = _two_term_leaders(pool, sampled, keep, deadline)  # the enumeration stopped short of TERM_SIZE
+    pairs = pairs or []
 
     # the best distinct laws, a and b refitted on every row, scored on the target itself
     best.sort(key=lambda item: (-min(item[0], 1 - exact_within), item[1]))
@@ -320,6 +340,17 @@ def enumerate_expressions(
         with np.errstate(all="ignore"):
             r2 = 1 - float(np.mean((predicted - target) ** 2)) / variance
         results.append(Scored(law, size, r2))
+    for pair in pairs:
+        law = _pair_law(pair, pool, transforms, symbols, Z)
+        if law is None:
+            continue
+        size = pair[1]
+        predicted = _values(law, symbols, Z)
+        if predicted is None:
+            continue
+        with np.errstate(all="ignore"):
+            r2 = 1 - float(np.mean((predicted - target) ** 2)) / variance
+        results.append(Scored(law, size, r2))
     results.sort(key=lambda s: (-min(s.r2, 1 - exact_within), s.size))
     front, best_r2 = [], -math.inf
     for scored in sorted(results, key=lambda s: (s.size, -s.r2)):
@@ -328,6 +359,105 @@ def enumerate_expressions(
             best_r2 = scored.r2
     chosen = results[:keep]
     return chosen + [s for s in front if s not in chosen]
+
+
+def _terms(pool: _Pool) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]], np.ndarray]:
+    """The non-constant expressions of at most ``TERM_SIZE`` nodes, shortest first:
+    (values centred, their squared norms, (size, row) of each, sizes)."""
+    sizes = [s for s in sorted(pool.values) if s <= TERM_SIZE]
+    if not sizes:
+        return np.empty((0, 0)), np.empty(0), [], np.empty(0, dtype=int)
+    G = np.vstack([pool.values[s] for s in sizes])[:MAX_TERMS]
+    ids = [(s, r) for s in sizes for r in range(len(pool.values[s]))][:MAX_TERMS]
+    Gc = G - G.mean(axis=1, keepdims=True)
+    power = np.sum(Gc**2, axis=1)
+    usable = power > 1e-18 * np.sum(G**2, axis=1)  # not constant (the leaves 1, 2, pi)
+    kept = np.flatnonzero(usable)
+    return Gc[kept], power[kept], [ids[i] for i in kept], np.array([ids[i][0] for i in kept])
+
+
+def _best_completions(Gc: np.ndarray, power: np.ndarray, firsts: np.ndarray, goals: np.ndarray,
+                      deadline: float | None) -> list[tuple[float, int]]:
+    """For each column k, the term j whose part orthogonal to (1, firsts[:, k]) best
+    explains the part of goals[:, k] that (1, firsts[:, k]) leaves: returns (R2 of
+    goals[:, k] on (1, first, term j), j), or nothing for columns the deadline cut.
+    Columns are centred and of unit norm; all terms are scored at once by two products."""
+    found = []
+    block = max(1, 2_000_000 // len(Gc))
+    for start in range(0, firsts.shape[1], block):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        U, goal = firsts[:, start:start + block], goals[:, start:start + block]
+        along = np.sum(U * goal, axis=0)
+        rest = goal - U * along[None, :]
+        remainder = power[:, None] - (Gc @ U) ** 2
+        with np.errstate(all="ignore"):
+            gain = np.where(remainder > 1e-9 * power[:, None], (Gc @ rest) ** 2 / remainder, 0.0)
+        for k in range(U.shape[1]):
+            # the shortest of the terms that explain the rest equally well (terms are by size)
+            j = int(np.argmax(gain[:, k] >= gain[:, k].max() * (1 - 1e-9)))
+            found.append((float(along[k] ** 2 + gain[j, k]), j))
+    return found
+
+
+def _unit(columns: np.ndarray) -> np.ndarray:
+    centred = columns - columns.mean(axis=0, keepdims=True)
+    return centred / np.maximum(np.linalg.norm(centred, axis=0, keepdims=True), 1e-300)
+
+
+def _two_term_leaders(pool: _Pool, sampled: np.ndarray, keep: int, deadline: float | None) -> list:
+    """Laws of two short enumerated terms g1, g2 under a target transformation T:
+
+    * sums T = c0 + c1*g1 + c2*g2 whose terms share inputs, so separability cannot split
+      them (1/t = exp(z) + exp(-z); t**2 = 1 + 1/z0**2 - 2*cos(z1)/z0). For each T the
+      ``TERM_LEADS`` terms of each size best correlated with it are tried as g1;
+    * ratios T = (c0 + c1*g1) / (c2 + g2), fitted as the linear T*g2 = c0 + c1*g1 - c2*T
+      ((1 - cos(n*z))/(1 - cos(z)); (z0 + z1)/(1 + z0)), for the shortest terms as g2.
+
+    Returns (R2, size, kind, ((size1, row1), (size2, row2)), transformation), best first;
+    R2 is of T for a sum and of T*g2 for a ratio, both 1 for an exact law."""
+    Gc, power, ids, sizes = _terms(pool)
+    if len(ids) < 2:
+        return []
+    targets = _unit(sampled)
+    correlation = (Gc @ targets) / np.sqrt(power)[:, None]
+    leaders = []  # the leaders of each size: a right first term is often only fair on its own
+    for size in np.unique(sizes):
+        within = np.flatnonzero(sizes == size)
+        leads = min(TERM_LEADS, len(within))
+        leaders.append(within[np.argpartition(-np.abs(correlation[within]), leads - 1, axis=0)[:leads]])
+    leaders = np.vstack(leaders)  # (leads, transformations)
+    denominators = range(min(len(ids), max(1, RATIO_COLUMNS // sampled.shape[1])))
+    # (transformation, kind, first term or denominator), by transformation: the plain
+    # transformations of t come first, so a deadline cuts the more contrived ones
+    columns = sorted([(t, "sum", int(i)) for t in range(sampled.shape[1]) for i in leaders[:, t]]
+                     + [(t, "ratio", i) for t in range(sampled.shape[1]) for i in denominators], key=lambda c: c[0])
+    firsts = np.column_stack([Gc[i] / math.sqrt(power[i]) if kind == "sum" else targets[:, t] for t, kind, i in columns])
+    # a ratio's g2 centred: T*(g2 - mean) differs from T*g2 by a multiple of T, which is in the fit
+    goals = np.column_stack([targets[:, t] if kind == "sum" else _unit(sampled[:, t] * Gc[i]) for t, kind, i in columns])
+    found = []
+    for (t, kind, i), (r2, j) in zip(columns, _best_completions(Gc, power, firsts, goals, deadline)):
+        terms = (ids[i], ids[j]) if kind == "sum" else (ids[j], ids[i])
+        found.append((r2, int(sizes[i] + sizes[j] + (1 if kind == "sum" else 3)), kind, terms, t))
+    found.sort(key=lambda item: (-item[0], item[1]))
+    return found[:keep]
+
+
+def _pair_law(pair, pool: _Pool, transforms: list[_Transform], symbols: list[sympy.Symbol], Z: np.ndarray) -> sympy.Expr | None:
+    """The law of a two-term leader (:func:`_two_term_leaders`), its constants fitted on every row."""
+    _, _, kind, (first, second), t = pair
+    g1, g2 = pool.expression(*first, symbols), pool.expression(*second, symbols)
+    values_t, inverse = transforms[t].values, transforms[t].inverse
+    v1, v2 = _values(g1, symbols, Z), _values(g2, symbols, Z)
+    if v1 is None or v2 is None:
+        return None
+    ones = np.ones(len(Z))
+    if kind == "sum":
+        (c0, c1, c2), *_ = np.linalg.lstsq(np.column_stack([ones, v1, v2]), values_t, rcond=None)
+        return inverse(sympy.Float(c0, 17) + sympy.Float(c1, 17) * g1 + sympy.Float(c2, 17) * g2)
+    # a ratio: T*g2 = c0 + c1*g1 + c*T, so T = (c0 + c1*g1)/(g2 - c)
+    (c0, c1, c), *_ = np.linalg.lstsq(np.column_stack([ones, v1, values_t]), values_t * v2, rcond=None)
+    return inverse((sympy.Float(c0, 17) + sympy.Float(c1, 17) * g1) / (g2 - sympy.Float(c, 17)))
 
 
 def _values(expression: sympy.Expr, symbols: list[sympy.Symbol], Z: np.ndarray) -> np.ndarray | None:
@@ -404,11 +534,14 @@ def separable_laws(
     tolerance = max(1e-5, 2.0 * noise_floor)
     symbols = list(symbols_for(names).values())
     laws: list[sympy.Expr] = []
+    fit_cost = 0.0
     for kind, values in kinds:
         for left in splits:
-            if deadline is not None and time.perf_counter() > deadline:
+            started = time.perf_counter()
+            if deadline is not None and started + fit_cost > deadline:
                 return laws
             r2, G, H = _additive_fit(Zs, values, left)
+            fit_cost = time.perf_counter() - started
             if 1 - r2 > tolerance:
                 continue
             sides = (left, [j for j in range(m) if j not in left])
@@ -428,6 +561,8 @@ def separable_laws(
                 plausible = sorted((p for p in found if p.r2 > 1 - 100 * (1 - r2)), key=lambda p: p.size)[:2]
                 other = sides[1 - side]
                 for part in plausible:
+                    if deadline is not None and time.perf_counter() > deadline:
+                        break
                     values_part = _values(part.expression, symbols, Zs)
                     if values_part is None or (kind == "product" and np.any(values_part == 0)):
                         continue
@@ -440,7 +575,9 @@ def separable_laws(
             # the combinations are judged on the data, by error and length (a part fitted
             # to the additive model's estimate may have fitted its small errors too)
             scored = []
-            for g, h in combinations:
+            for number, (g, h) in enumerate(combinations):
+                if number >= 4 and deadline is not None and time.perf_counter() > deadline:
+                    break  # the first combinations are the parts' best laws
                 combined = g * h if kind == "product" else g + h
                 values_law = _values(combined, symbols, Zs)
                 if values_law is None:

@@ -28,7 +28,7 @@ class Surrogate:
     r2: float
 
 
-def fit_surrogate(X: np.ndarray, y: np.ndarray, *, random_state: int | None = None, max_rows: int = 2000) -> Surrogate:
+def fit_surrogate(X: np.ndarray, y: np.ndarray, *, random_state: int | None = None, max_rows: int = 1000) -> Surrogate:
     """A tanh MLP on standardised inputs and target (smooth, so differences are meaningful)."""
     import warnings
 

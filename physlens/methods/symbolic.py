@@ -197,6 +197,43 @@ def _simplify(expression: sympy.Expr) -> sympy.Expr:
     return simplified if count_complexity(simplified) <= count_complexity(expression) else expression
 
 
+def unfold_roots_on_data(expression: sympy.Expr, names: list[str], X: np.ndarray) -> sympy.Expr:
+    """Take roots of squares out of their roots where the data allow: sqrt(a**2 * b) is
+    |a| sqrt(b), and |a| is a (or -a) when a keeps one sign on every row of X. So
+    t*u*sqrt((1 - x/(t*u))**2 / (1 - u**2/c**2)) becomes (x - t*u)/sqrt(1 - u**2/c**2)
+    on data where x > t*u. Kept only when no longer and equal on X to round-off."""
+    if sympy.count_ops(expression) > 80 or not expression.has(sympy.Pow):
+        return expression
+    reference = _evaluate(expression, names, X)
+
+    def signed(e: sympy.Expr) -> dict:
+        signs = {}
+        for absolute in e.atoms(sympy.Abs):
+            inner = _evaluate(absolute.args[0], names, X)
+            if np.all(inner > 0):
+                signs[absolute] = absolute.args[0]
+            elif np.all(inner < 0):
+                signs[absolute] = -absolute.args[0]
+        return signs
+
+    current = expression
+    for _ in range(3):  # each pass may expose another square under a root
+        try:
+            unfolded = sympy.powdenest(current, force=True)
+        except Exception:
+            break
+        signs = signed(unfolded)
+        if not signs:
+            break
+        current = _simplify(unfolded.xreplace(signs))
+        current = current.xreplace(signed(current))  # simplification may write |a| again
+    if current == expression or count_complexity(current) > count_complexity(expression):
+        return expression
+    values = _evaluate(current, names, X)
+    scale = float(np.max(np.abs(reference))) if np.all(np.isfinite(reference)) else math.inf
+    return current if np.all(np.isfinite(values)) and np.max(np.abs(values - reference)) <= 1e-9 * scale else expression
+
+
 @register("symbolic")
 class SymbolicRegressor(Method):
     """Find a closed-form law y = f(x) from a table, with units when they are known.
@@ -210,7 +247,12 @@ class SymbolicRegressor(Method):
     use_structure : probe a smooth surrogate for translational symmetry (inputs that
         enter only as a difference x_i - x_j) and search on the differences; needs a
         budget of at least 20 s.
-    run_null_test : run the same search on a shuffled target to decide ``found``.
+    use_enumeration : enumerate short expressions of the (reduced) inputs exhaustively,
+        single and two-term laws, before the genetic search.
+    use_separability : test additive and multiplicative separability on a smooth
+        additive model and enumerate the parts alone.
+    run_null_test : run the same search on a shuffled target, for as long as the search ran,
+        to decide ``found``.
     max_length : the largest expression tree the search may build.
     validation_fraction : rows held out for selection and checks.
     n_threads : search threads (default: all cores).
@@ -229,6 +271,8 @@ class SymbolicRegressor(Method):
         evaluations: int | None = None,
         use_units: bool = True,
         use_structure: bool = True,
+        use_enumeration: bool = True,
+        use_separability: bool = True,
         run_null_test: bool = True,
         max_length: int = 30,
         validation_fraction: float = 0.25,
@@ -240,6 +284,8 @@ class SymbolicRegressor(Method):
         self.evaluations = evaluations
         self.use_units = use_units
         self.use_structure = use_structure
+        self.use_enumeration = use_enumeration
+        self.use_separability = use_separability
         self.run_null_test = run_null_test
         self.max_length = max_length
         self.validation_fraction = validation_fraction
@@ -352,7 +398,9 @@ class SymbolicRegressor(Method):
             shuffled = y.copy()
             shuffled[train_rows] = y[train_rows][rng.permutation(len(train_rows))]
             shuffled[valid_rows] = y[valid_rows][rng.permutation(len(valid_rows))]
-            null_deadline = max(time.perf_counter() + 1.0, deadline - 0.05 * (deadline - start))
+            # the same effort as the search spent (a law found early needs no longer null search)
+            null_deadline = max(time.perf_counter() + 1.0,
+                                min(deadline - 0.05 * (deadline - start), time.perf_counter() + self.timings_["search"]))
             null_candidates = self._search(X, shuffled, names, dims, self._reduction(X, shuffled, names, dims, target_dim) if reduction else None,
                                            train_rows, valid_rows, rng, null_deadline, "null")
             self.r2_null_ = max((c.r2 for c in null_candidates), default=-math.inf)
@@ -409,7 +457,10 @@ class SymbolicRegressor(Method):
         to its difference of user variables."""
         from physlens.methods.structure import fit_surrogate, translational_symmetries
 
-        surrogate = fit_surrogate(X, y, random_state=int(rng.integers(2**31)))
+        surrogate_seed = int(rng.integers(2**31))
+        if dims is not None and len({dims[n] for n in names}) == len(names):
+            return X, names, dims, {}  # only inputs of like units can enter as a difference: none here
+        surrogate = fit_surrogate(X, y, random_state=surrogate_seed)
         pairs, used = [], set()
         for a, b, score in translational_symmetries(surrogate, names, dims):
             if a not in used and b not in used:
@@ -444,8 +495,11 @@ class SymbolicRegressor(Method):
             return None
         groups = pi_groups(dims)
         # a negative variable under a fractional power enters as |x| (x**(1/2) has no real
-        # value); integer powers keep their sign, so a = -k x / m stays one smooth law
-        absolute = {k for k, p in scale.items() if p.denominator != 1 and np.any(X[:, names.index(k)] < 0)}
+        # value); integer powers keep their sign, so a = -k x / m stays one smooth law,
+        # unless the target keeps one sign while x changes its own: then y/x would jump
+        # at x = 0 where y/|x| is smooth (a distance |x1 - x2| sqrt(1 + ...))
+        one_signed = bool(np.all(y > 0) or np.all(y < 0))
+        absolute = {k for k, p in scale.items() if (p.denominator != 1 or one_signed) and np.any(X[:, names.index(k)] < 0)}
         with np.errstate(all="ignore"):
             scale_values = np.prod([np.abs(X[:, names.index(k)]) ** float(p) if k in absolute else X[:, names.index(k)] ** float(p)
                                     for k, p in scale.items()], axis=0) if scale else np.ones(len(y))
@@ -477,15 +531,16 @@ class SymbolicRegressor(Method):
             # with an evaluation budget every stage is bounded by size, not by the clock,
             # so the same seed gives the same law on any machine
             reproducible = self.evaluations is not None
-            if Z.shape[1] <= MAX_ENUMERATED_INPUTS:
+            if self.use_enumeration and Z.shape[1] <= MAX_ENUMERATED_INPUTS:
                 enumeration_end = None if reproducible else time.perf_counter() + ENUMERATION_SHARE * max(deadline - time.perf_counter(), 1.0)
                 enumerated = enumerate_expressions(Z[train_rows], target[train_rows], z_names, deadline=enumeration_end, rng=rng,
                                                    max_size=REPRODUCIBLE_SIZES[Z.shape[1]] if reproducible else 9)
                 raw.extend(s.expression for s in enumerated)
                 # a law exact to round-off needs no further search (noise-free data only)
                 exact = any(s.r2 > 1 - _MSE_FLOOR for s in enumerated)
-            if not exact and Z.shape[1] >= 2:
-                separability_end = None if reproducible else time.perf_counter() + ENUMERATION_SHARE * max(deadline - time.perf_counter(), 1.0)
+            separability_end = None if reproducible else time.perf_counter() + ENUMERATION_SHARE * (deadline - time.perf_counter())
+            # an additive spline fit takes about a second: not worth starting with less
+            if self.use_separability and not exact and Z.shape[1] >= 2 and (reproducible or separability_end - time.perf_counter() > 1.0):
                 noise_floor = max(0.0, 1.0 - getattr(self, "r2_surrogate_", 0.0))
                 separated = separable_laws(Z[train_rows], target[train_rows], z_names, noise_floor=noise_floor,
                                            deadline=separability_end, rng=rng, max_size=REPRODUCIBLE_SIZES[2] if reproducible else 9)
@@ -517,6 +572,7 @@ class SymbolicRegressor(Method):
                 if self.evaluations is not None:
                     polish_deadline = None
                 polished = _simplify(snap_on_data(_simplify(full), names, train, valid, deadline=polish_deadline))
+                polished = unfold_roots_on_data(polished, names, train[0])
             key = sympy.srepr(polished)
             if key in seen:
                 continue

@@ -77,3 +77,34 @@ def test_same_seed_same_laws():
     first = enumerate_expressions(z[:, None], target, ["z"], max_size=5, rng=11)
     second = enumerate_expressions(z[:, None], target, ["z"], max_size=5, rng=11)
     assert [sympy.srepr(s.expression) for s in first] == [sympy.srepr(s.expression) for s in second]
+
+
+@pytest.mark.parametrize("law", ["cosine rule", "cosh", "ratio"])
+def test_sum_of_two_terms_sharing_inputs_is_found(law):
+    # none separates into parts of disjoint inputs; each is c0 + c1*g1 + c2*g2 of two
+    # short terms under a transformation of the target (t**2, z0/t), or (c0 + c1*g1)/(c2 + g2)
+    rng = np.random.default_rng(3)
+    if law == "cosine rule":  # I.29.16 reduced: |x1 - x2 e^(i d)| / x2 with z0 = x1/x2
+        z0, z1 = rng.uniform(1, 5, 2000), rng.uniform(0, 6, 2000)
+        target = np.sqrt(1 - 2 * np.cos(z1) / z0 + 1 / z0**2)
+    elif law == "ratio":  # I.30.3 reduced: sin(n z/2)**2 / sin(z/2)**2 = (1 - cos(n z))/(1 - cos(z))
+        z0, z1 = rng.uniform(1, 4, 2000), rng.uniform(1, 5, 2000)
+        target = np.sin(z0 * z1 / 2) ** 2 / np.sin(z1 / 2) ** 2
+    else:  # II.35.18 reduced: n0 / (2 cosh(1/z1))
+        z0, z1 = rng.uniform(1, 5, 2000), rng.uniform(1, 5, 2000) * rng.uniform(1, 5, 2000) / rng.uniform(1, 25, 2000)
+        target = z0 / (np.exp(1 / z1) + np.exp(-1 / z1))
+    found = enumerate_expressions(np.column_stack([z0, z1]), target, ["z0", "z1"], max_size=5, rng=0)
+    best = found[0]
+    assert best.r2 > 1 - 1e-10, best
+    z = sympy.symbols("z0 z1", real=True)
+    values = sympy.lambdify(z, best.expression)(z0[:50], z1[:50])
+    assert np.allclose(values, target[:50], rtol=1e-8)
+
+
+def test_two_terms_do_not_fit_a_law_of_three():
+    # a sum of three unrelated terms is no two-term law: nothing exact may be claimed
+    rng = np.random.default_rng(4)
+    z0, z1 = rng.uniform(1, 5, 2000), rng.uniform(1, 5, 2000)
+    target = np.sin(z0 * z1) + np.exp(-z0) * z1 + np.log(z0 + z1**2)
+    found = enumerate_expressions(np.column_stack([z0, z1]), target, ["z0", "z1"], max_size=5, rng=0)
+    assert found[0].r2 < 1 - 1e-6
