@@ -161,23 +161,19 @@ def simulate_ising(
     n_spins: int = 64,
     n_samples: int = 10_000,
     *,
-    graph: str = "lattice",
     temperature: float = 1.5,
     coupling_range: tuple[float, float] = (0.5, 1.0),
     negative_fraction: float = 0.5,
-    field_strength: float = 0.0,
-    degree: float = 3.0,
-    n_chains: int = 1000,
-    burn_in: int = 200,
-    thin: int = 10,
-    seed=None,
+    **options,
 ) -> Dataset:
     """Ising spins (+-1) with sparse random couplings, sampled at ``temperature``.
 
+    ``options``: the graph and sampler settings of :func:`_simulate_classical` (graph,
+    field_strength, degree, n_chains, burn_in, thin, seed).
     Truth: ``couplings`` = J/T (N x N), ``fields`` = h/T (N,), parameters hold J, h, T
     and the graph."""
-    return _simulate_classical(2, n_spins, n_samples, graph, temperature, coupling_range, negative_fraction,
-                               field_strength, degree, n_chains, burn_in, thin, seed)
+    return _simulate_classical(2, n_spins, n_samples, temperature=temperature, coupling_range=coupling_range,
+                               negative_fraction=negative_fraction, **options)
 
 
 def simulate_potts(
@@ -185,10 +181,29 @@ def simulate_potts(
     n_samples: int = 10_000,
     *,
     n_states: int = 3,
-    graph: str = "lattice",
     temperature: float = 1.0,
     coupling_range: tuple[float, float] = (0.8, 1.6),
     negative_fraction: float = 0.3,
+    **options,
+) -> Dataset:
+    """q-state Potts spins (0..q-1), energy -sum J_ij delta(s_i, s_j) - sum h_i(s_i).
+
+    ``options``: as for :func:`simulate_ising`.
+    Truth: ``couplings`` = J/T (N x N), ``fields`` = h/T (N, q)."""
+    n_states = _check_int("n_states", n_states, 3, 20)
+    return _simulate_classical(n_states, n_spins, n_samples, temperature=temperature, coupling_range=coupling_range,
+                               negative_fraction=negative_fraction, **options)
+
+
+def _simulate_classical(
+    n_states: int,
+    n_spins: int,
+    n_samples: int,
+    *,
+    temperature: float,
+    coupling_range: tuple[float, float],
+    negative_fraction: float,
+    graph: str = "lattice",
     field_strength: float = 0.0,
     degree: float = 3.0,
     n_chains: int = 1000,
@@ -196,16 +211,8 @@ def simulate_potts(
     thin: int = 10,
     seed=None,
 ) -> Dataset:
-    """q-state Potts spins (0..q-1), energy -sum J_ij delta(s_i, s_j) - sum h_i(s_i).
-
-    Truth: ``couplings`` = J/T (N x N), ``fields`` = h/T (N, q)."""
-    n_states = _check_int("n_states", n_states, 3, 20)
-    return _simulate_classical(n_states, n_spins, n_samples, graph, temperature, coupling_range, negative_fraction,
-                               field_strength, degree, n_chains, burn_in, thin, seed)
-
-
-def _simulate_classical(n_states, n_spins, n_samples, graph, temperature, coupling_range, negative_fraction,
-                        field_strength, degree, n_chains, burn_in, thin, seed) -> Dataset:
+    """The Ising (n_states = 2) and Potts builder behind :func:`simulate_ising` and
+    :func:`simulate_potts`: random couplings on ``graph``, heat-bath samples, Truth."""
     n_spins = _check_int("n_spins", n_spins, 4, 400)
     n_samples = _check_int("n_samples", n_samples, 1)
     temperature = _check_positive("temperature", temperature)

@@ -11,12 +11,15 @@ order parameter from the configurations alone and locate the critical temperatur
   Nat. Phys. 13, 431, 2017) whose labels come from the data itself: the lowest
   temperatures of the scan are "ordered", the highest "disordered"; no T_c is given.
 
-T_c comes from finite-size scaling over several lattice sizes: for PCA and the
-autoencoder, a weighted collapse U_L(T) = f((T - T_c) L^(1/nu)) of the Binder cumulants
-U_L(T) = 1 - <O^4> / ((1 + 2/n) <O^2>^2) of the learned order parameter O (which fits
-T_c and nu together, i.e. extrapolates to L -> infinity); for the classifier, the
-crossing of the mean ordered-probability curves P_L(T) of the two largest sizes. With a
-single lattice size there is no extrapolation and the estimate is a pseudo-critical
+T_c comes from finite-size scaling over several lattice sizes: a weighted collapse
+U_L(T) = f((T - T_c) L^(1/nu)) of the Binder cumulants U_L(T) = 1 - <O^4> / ((1 + 2/n)
+<O^2>^2) of the learned order parameter O, which fits T_c and nu together (no exponent is
+assumed), i.e. extrapolates to L -> infinity. For the classifier, O is the linear feature
+its first layer learned (pooled over the lattice); its output probability is not used for
+T_c: a classifier trained on the temperature extremes says "ordered" when |m| exceeds a
+fixed threshold m*, so its P = 1/2 points converge, as L -> infinity, to the temperature
+where the spontaneous magnetisation equals m*, below T_c (those points are still reported).
+With a single lattice size there is no extrapolation and the estimate is a pseudo-critical
 temperature (reported as such). Error bars: bootstrap over configurations.
 
 Spins are encoded as +-1 for two states and as the clock vector (cos 2 pi s/q, sin 2 pi s/q)
@@ -101,6 +104,22 @@ def check_configurations(configs: Any, temperature: Any, states: Sequence[int] |
     return configs, temperature, states
 
 
+def isotropic_norm(latent: np.ndarray) -> np.ndarray:
+    """Norm of a linear latent (n, k) after whitening it by its second moment about the
+    origin (the disordered state).
+
+    A linear map W m of the magnetisation vector m is anisotropic when W is not a multiple
+    of an orthogonal matrix, and then |W m| depends on which of the q ordered states a
+    configuration sits in; the state-permutation symmetry makes <m m^T> isotropic, so
+    whitening restores |m| up to a constant. Directions with no variance (a rank-deficient
+    map) are dropped."""
+    latent = np.asarray(latent, dtype=float)
+    moment = latent.T @ latent / max(len(latent), 1)
+    eigenvalues, eigenvectors = np.linalg.eigh(moment)
+    keep = eigenvalues > 1e-10 * max(float(eigenvalues.max()), 1e-300)
+    return np.linalg.norm(latent @ (eigenvectors[:, keep] / np.sqrt(eigenvalues[keep])), axis=1)
+
+
 def encode(configs: np.ndarray, states: Sequence[int]) -> np.ndarray:
     """(n, L, L) spins -> (n, C, L, L) float32 channels: C = 1 (+-1) for two states,
     C = 2 (clock vector) for q >= 3."""
@@ -153,27 +172,6 @@ def _window(grid: np.ndarray, curve: np.ndarray) -> np.ndarray:
     if inside.size == 0:
         return np.arange(grid.size)
     return np.arange(max(inside[0] - 1, 0), min(inside[-1] + 2, grid.size))
-
-
-def curve_crossing(grid: np.ndarray, small: np.ndarray, large: np.ndarray, *, half_width: int = 3) -> float:
-    """Temperature where the curve of a larger lattice drops below that of a smaller one.
-
-    The sign change of (large - small) closest to where the smaller curve passes half-way
-    is refined by a straight-line fit of the difference over +-``half_width`` grid points.
-    NaN when the curves do not cross."""
-    difference = large - small
-    changes = np.flatnonzero((difference[:-1] > 0) & (difference[1:] <= 0))
-    if changes.size == 0:
-        return float("nan")
-    middle = midpoint_temperature(grid, small)
-    centre = grid[changes] if not np.isfinite(middle) else grid[changes] - middle
-    i = int(changes[np.argmin(np.abs(centre))])
-    rows = np.arange(max(i - half_width + 1, 0), min(i + half_width + 1, grid.size))
-    slope, intercept = np.polyfit(grid[rows], difference[rows], 1)
-    if slope >= 0:
-        return float(grid[i] + (grid[i + 1] - grid[i]) * difference[i] / (difference[i] - difference[i + 1]))
-    root = -intercept / slope
-    return float(root) if grid[rows[0]] <= root <= grid[rows[-1]] else float("nan")
 
 
 def scaling_collapse(curves: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]], *, degree: int = 3, start: tuple[float, float] | None = None) -> tuple[float, float, float]:
@@ -229,7 +227,12 @@ def scaling_collapse(curves: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]
 def midpoint_temperature(grid: np.ndarray, curve: np.ndarray) -> float:
     """Temperature where a decreasing curve passes half-way between its extremes (linear
     interpolation); a pseudo-critical temperature for a single lattice size."""
-    level = 0.5 * (np.max(curve) + np.min(curve))
+    return _level_crossing(grid, curve, 0.5 * (np.max(curve) + np.min(curve)))
+
+
+def _level_crossing(grid: np.ndarray, curve: np.ndarray, level: float) -> float:
+    """First temperature where a decreasing curve drops below ``level`` (linear
+    interpolation); NaN if it never does."""
     below = np.flatnonzero((curve[:-1] >= level) & (curve[1:] < level))
     if below.size == 0:
         return float("nan")
@@ -248,7 +251,6 @@ class _PhaseMethod(Method):
     consumes = "configurations"
     interpretation_kind = "order_parameter"
     taxonomy = _TAXONOMY_UNSUPERVISED
-    uses_binder = True
     description = "order parameter"
 
     def _check_common(self) -> None:
@@ -316,9 +318,11 @@ class _PhaseMethod(Method):
 
     def _scaling_curve(self, temperature: np.ndarray, values: np.ndarray, rng: np.random.Generator | None = None):
         rng = rng if rng is not None else np.random.default_rng(self.random_state)
-        if self.uses_binder:
-            return binder_cumulant(temperature, values, self.n_components_, rng)
-        return temperature_means(temperature, values, rng)
+        return binder_cumulant(temperature, values, self.n_components_, rng)
+
+    def _extra_values(self) -> dict[str, Any]:
+        """Method-specific entries for the interpretation's values."""
+        return {}
 
     def _estimate_from(self, curves: dict[int, tuple[np.ndarray, np.ndarray]], start: tuple[float, float] | None = None) -> tuple[float, float, float]:
         sizes = sorted(curves)
@@ -352,20 +356,7 @@ class _PhaseMethod(Method):
         verdicts: list[Verdict] = [order_parameter_correlation(self._correlated_quantity(worst), self.magnetization_[worst])]
         tc = self.critical_temperature_
         finite = bool(np.isfinite(tc))
-        if len(self.sizes_) > 1 and not self.uses_binder:
-            crossings = getattr(self, "_crossings", [])
-            verdicts.append(
-                Verdict(
-                    "finite-size scaling",
-                    finite and all(np.isfinite(crossings)),
-                    self.collapse_residual_ / tc if finite else None,
-                    f"ordered-probability curves of successive sizes {self.sizes_} cross at "
-                    f"{', '.join(f'{c:.4f}' for c in crossings)}; T_c = crossing of the two largest sizes"
-                    if finite
-                    else "the ordered-probability curves of different sizes do not cross",
-                )
-            )
-        elif len(self.sizes_) > 1:
+        if len(self.sizes_) > 1:
             collapsed = finite and bool(self.collapse_residual_ <= 3.0)
             pseudo = ", ".join(f"L={L}: {t:.4f}" for L, t in self.pseudo_critical_temperatures_.items())
             verdicts.append(
@@ -408,6 +399,7 @@ class _PhaseMethod(Method):
             "correlation_with_magnetization": {str(L): float(c) for L, c in self.correlation_.items()},
             "order_parameter": self.description,
             "states": list(self.states_),
+            **self._extra_values(),
         }
         summary = (
             f"{self.description}; T_c = {tc:.4f}" + (f" +- {self.critical_temperature_std_:.4f}" if self.critical_temperature_std_ else "")
@@ -472,9 +464,10 @@ class PCAPhases(_PhaseMethod):
 class AutoencoderPhases(_PhaseMethod):
     """Autoencoder with a linear encoder to a (q-1)-dimensional latent and a nonlinear
     decoder (Wetzel 2017); order parameter = |latent - latent of the unbiased state|
-    (the encoder bias); T_c from the finite-size scaling of its Binder cumulant."""
+    (the encoder bias), whitened (:func:`isotropic_norm`); T_c from the finite-size
+    scaling of its Binder cumulant."""
 
-    description = "norm of the autoencoder latent (shifted by the encoder bias)"
+    description = "norm of the autoencoder latent (shifted by the encoder bias, whitened)"
 
     def __init__(self, *, hidden: int = 32, epochs: int = 60, batch_size: int = 128, learning_rate: float = 1e-2, max_training_samples: int = 1500, bootstrap: int = 20, random_state: int | None = 0):
         self.hidden = hidden
@@ -531,7 +524,7 @@ class AutoencoderPhases(_PhaseMethod):
             self.losses_[L] = losses
             with torch.no_grad():
                 latent = (flat @ model["encoder"].weight.T).numpy().astype(float)
-            order = np.linalg.norm(latent, axis=1)
+            order = isotropic_norm(latent)
             values.append(order)
             curves[L] = self._scaling_curve(t, order)
         return values, curves
@@ -542,14 +535,19 @@ class ClassifierPhases(_PhaseMethod):
     """Classifier (per-site linear features, average pooling over the lattice, a small
     dense head; one network for every lattice size) trained to tell the lowest
     ``labelled_fraction`` of the temperature range ("ordered") from the highest
-    ("disordered") - labels from the data's own temperatures, never from T_c. T_c from the
-    finite-size scaling of the mean ordered-probability curves P_L(T); then, for
-    ``relabel_rounds``, the classifier is retrained with labels split at its own estimate
-    (Carrasquilla & Melko split at the known T_c) and T_c re-estimated. The order
-    parameter it learned is read from its logit."""
+    ("disordered") - labels from the data's own temperatures, never from T_c; for
+    ``relabel_rounds``, it is retrained with labels split at its own T_c estimate
+    (Carrasquilla & Melko split at the known T_c).
 
-    description = "classifier logit (ordered vs disordered, labels from the temperature extremes)"
-    uses_binder = False
+    The order parameter it learned is its first layer's pooled feature (shifted by the
+    layer bias, whitened); T_c comes from the finite-size scaling of that feature's Binder
+    cumulant. The output probability P(ordered) is reported beside it, not used for T_c:
+    trained on the extremes, the network answers "ordered" when |m| exceeds a fixed
+    threshold m*, so the temperatures where the mean P_L(T) = 1/2 tend, as L -> infinity,
+    to the temperature where the spontaneous magnetisation equals m* - below T_c by an
+    amount set by the training windows, not by the physics."""
+
+    description = "classifier's learned feature (first layer pooled over the lattice, whitened)"
 
     def __init__(self, *, channels: int = 4, hidden: int = 16, epochs: int = 30, batch_size: int = 64, learning_rate: float = 1e-2, labelled_fraction: float = 0.25, relabel_rounds: int = 0, max_training_samples: int = 1000, bootstrap: int = 20, random_state: int | None = 0):
         self.channels = channels
@@ -577,6 +575,11 @@ class ClassifierPhases(_PhaseMethod):
         from torch import nn
 
         channels_in = encoded[0].shape[1]
+        # A 1x1 convolution averaged over the lattice equals one linear map of the
+        # lattice-averaged spin encoding: the network is run in that form (same function,
+        # L^2 times less work).
+        pooled = [x.mean(axis=(2, 3), dtype=float).astype(np.float32) for x in encoded]
+        sizes = [x.shape[-1] for x in encoded]
         all_t = np.concatenate(temps)
         t_low, t_high = all_t.min(), all_t.max()
         span = t_high - t_low
@@ -588,9 +591,7 @@ class ClassifierPhases(_PhaseMethod):
             # classifier sees the configuration as a set of sites (DeepSets), invariant
             # under translations and permutations of sites.
             return nn.Sequential(
-                nn.Conv2d(channels_in, self.channels, 1),
-                nn.AdaptiveAvgPool2d(1),
-                nn.Flatten(),
+                nn.Linear(channels_in, self.channels),
                 nn.Linear(self.channels, self.hidden),
                 nn.Tanh(),
                 nn.Linear(self.hidden, self.hidden),
@@ -603,7 +604,7 @@ class ClassifierPhases(_PhaseMethod):
             optimiser = torch.optim.Adam(model.parameters(), lr=self.learning_rate)
             generator = torch.Generator().manual_seed(0 if self.random_state is None else int(self.random_state))
             batches = []
-            for x, t in zip(encoded, temps):
+            for x, t in zip(pooled, temps):
                 rows = np.flatnonzero((t <= low) | (t >= high))
                 if rows.size == 0:
                     continue
@@ -633,20 +634,23 @@ class ClassifierPhases(_PhaseMethod):
             return model, losses
 
         def read(model):
+            """Learned feature (order parameter), its Binder curves, and the output logits."""
             values, curves, logits = [], {}, {}
+            # The first layer pooled is W <x> + b: the feature without its bias is W <x>,
+            # zero for the symmetric (disordered) state.
+            weight = model[0].weight.detach().numpy().astype(float)
             with torch.no_grad():
-                for x, t in zip(encoded, temps):
-                    logit = torch.cat([model(torch.from_numpy(x[s : s + 1024])).squeeze(1) for s in range(0, len(x), 1024)]).numpy().astype(float)
-                    probability = expit(logit)
-                    logits[x.shape[-1]] = logit
-                    values.append(probability)
-                    curves[x.shape[-1]] = self._scaling_curve(t, probability)
+                for L, x, t in zip(sizes, pooled, temps):
+                    logits[L] = model(torch.from_numpy(x)).squeeze(1).numpy().astype(float)
+                    order = isotropic_norm(x.astype(float) @ weight.T)
+                    values.append(order)
+                    curves[L] = self._scaling_curve(t, order)
             return values, curves, logits
 
         model, self.losses_ = train(low_cut, high_cut)
         values, curves, self.logit_ = read(model)
         self.label_history_ = [self.label_temperatures_]
-        # Self-consistent labels: relabel at the temperature the classifier itself located
+        # Self-consistent labels: relabel at the temperature the method itself located
         # (ordered below, disordered above) and retrain; no outside knowledge of T_c.
         for _ in range(self.relabel_rounds):
             estimate = self._estimate_from(curves)[0]
@@ -656,26 +660,21 @@ class ClassifierPhases(_PhaseMethod):
             values, curves, self.logit_ = read(model)
             self.label_history_.append((float(estimate), float(estimate)))
         self.model_ = model
+        rng = np.random.default_rng(self.random_state)
+        self.probability_curves_ = {}
+        for L, t in zip(sizes, temps):
+            self.probability_curves_[L] = temperature_means(t, expit(self.logit_[L]), rng)
+        # P = 1/2 of the mean output per size: the classifier's own pseudo-critical points.
+        self.output_pseudo_critical_temperatures_ = {L: _level_crossing(grid, curve, 0.5) for L, (grid, curve, _) in self.probability_curves_.items()}
         return values, curves
 
-    def _estimate_from(self, curves, start=None):
-        """Crossings of the ordered-probability curves of successive sizes; T_c is the
-        crossing of the two largest sizes (nu is not estimated: NaN)."""
-        sizes = sorted(curves)
-        if len(sizes) == 1:
-            return super()._estimate_from(curves)
-        crossings = []
-        for a, b in zip(sizes[:-1], sizes[1:]):
-            (ga, ca, _), (gb, cb, _) = curves[a], curves[b]
-            common, ia, ib = np.intersect1d(ga, gb, return_indices=True)
-            crossings.append(curve_crossing(common, ca[ia], cb[ib]))
-        self._crossings = crossings
-        finite = [c for c in crossings if np.isfinite(c)]
-        spread = float(np.ptp(finite)) if len(finite) > 1 else 0.0
-        return (finite[-1] if finite else float("nan")), float("nan"), spread
-
-    def _correlated_quantity(self, size: int) -> np.ndarray:
-        return self.logit_[size]
+    def _extra_values(self) -> dict[str, Any]:
+        output_correlation = {L: order_parameter_correlation(self.logit_[L], self.magnetization_[L]).score for L in self.sizes_}
+        return {
+            "output_correlation_with_magnetization": {str(L): float(c) for L, c in output_correlation.items()},
+            "output_pseudo_critical_temperatures": {str(L): t for L, t in self.output_pseudo_critical_temperatures_.items()},
+            "label_temperatures": list(self.label_temperatures_),
+        }
 
 
 PHASE_METHODS = {"pca": PCAPhases, "autoencoder": AutoencoderPhases, "classifier": ClassifierPhases}
