@@ -1,6 +1,7 @@
 """Hamiltonian systems sampled as (q, p) trajectories with their true time derivatives,
 as in Greydanus, Dzamba, Yosinski, "Hamiltonian Neural Networks" (NeurIPS 2019):
-mass-spring, ideal pendulum and two bodies under gravity.
+mass-spring, ideal pendulum and two bodies under gravity (in their centre-of-mass
+frame: the relative coordinate and its conjugate momentum).
 
 Each dataset has kind ``trajectories``: coordinate columns then momentum columns (role
 ``state``), their time derivatives ``d_<name>`` (role ``target``), ``t`` and a
@@ -21,6 +22,9 @@ from physlens.errors import ParameterError
 from physlens.expr import symbols_for
 
 SYSTEMS = ("mass_spring", "pendulum", "two_body")
+# default trajectory length: about one period of the slowest orbit each system samples
+# (mass-spring 2 pi; pendulum up to 5.5 at H = 4.5; two-body up to ~33 for a separation of 3)
+DURATIONS = {"mass_spring": 6.0, "pendulum": 6.0, "two_body": 30.0}
 
 
 def _spec(system: str):
@@ -56,28 +60,30 @@ def _spec(system: str):
 
         return ["q"], ["p"], hamiltonian, field, initial, {"m": 1.0, "l": 1.0, "g": 3.0}
     if system == "two_body":
-        names = ["x1", "y1", "x2", "y2", "px1", "py1", "px2", "py2"]
+        # two unit masses under gravity (G = 1) in their centre-of-mass frame: relative
+        # coordinate (x, y) = r1 - r2 and its conjugate momentum (px, py) = (p1 - p2) / 2,
+        # reduced mass 1/2. The centre of mass moves uniformly and carries no information
+        # about H; with both bodies' coordinates every sample lies on the 4-D surface
+        # r1 + r2 = p1 + p2 = 0 and a learned H is unconstrained off it, so a rollout whose
+        # total momentum drifts by the fit error leaves the data and blows up.
+        names = ["x", "y", "px", "py"]
         s = symbols_for(names)
-        distance = sympy.sqrt((s["x1"] - s["x2"]) ** 2 + (s["y1"] - s["y2"]) ** 2)
-        hamiltonian = (s["px1"] ** 2 + s["py1"] ** 2 + s["px2"] ** 2 + s["py2"] ** 2) / 2 - 1 / distance  # m1 = m2 = G = 1
+        hamiltonian = s["px"] ** 2 + s["py"] ** 2 - 1 / sympy.sqrt(s["x"] ** 2 + s["y"] ** 2)
 
         def field(x):
-            dx, dy = x[:, 0] - x[:, 2], x[:, 1] - x[:, 3]
-            r3 = (dx * dx + dy * dy) ** 1.5
-            fx, fy = -dx / r3, -dy / r3  # force on body 1
-            return np.column_stack([x[:, 4], x[:, 5], x[:, 6], x[:, 7], fx, fy, -fx, -fy])
+            r3 = (x[:, 0] ** 2 + x[:, 1] ** 2) ** 1.5
+            return np.column_stack([2 * x[:, 2], 2 * x[:, 3], -x[:, 0] / r3, -x[:, 1] / r3])
 
         def initial(rng, n):
-            # near-circular orbits about the centre of mass (HNN paper: perturbed circles)
-            radius = rng.uniform(0.5, 1.5, n)  # distance of each body from the centre
+            # near-circular orbits (HNN paper: perturbed circles): separation 1..3, speed
+            # within 10% of circular (relative speed sqrt(2 / d), momentum half of it)
+            distance = rng.uniform(1.0, 3.0, n)
             angle = rng.uniform(0, 2 * np.pi, n)
-            speed = np.sqrt(1.0 / (4 * radius)) * rng.uniform(0.9, 1.1, n)
+            momentum = 0.5 * np.sqrt(2.0 / distance) * rng.uniform(0.9, 1.1, n)
             ux, uy = np.cos(angle), np.sin(angle)
-            return np.column_stack(
-                [radius * ux, radius * uy, -radius * ux, -radius * uy, -speed * uy, speed * ux, speed * uy, -speed * ux]
-            )
+            return np.column_stack([distance * ux, distance * uy, -momentum * uy, momentum * ux])
 
-        return names[:4], names[4:], hamiltonian, field, initial, {"m1": 1.0, "m2": 1.0, "G": 1.0}
+        return names[:2], names[2:], hamiltonian, field, initial, {"m1": 1.0, "m2": 1.0, "G": 1.0, "reduced_mass": 0.5}
     raise ParameterError(f"system {system!r} is unknown; valid systems: {', '.join(SYSTEMS)}")
 
 
@@ -86,10 +92,13 @@ def vector_field(system: str) -> Callable[[np.ndarray], np.ndarray]:
     return _spec(system)[3]
 
 
-def integrate(field: Callable[[np.ndarray], np.ndarray], initial: np.ndarray, dt: float, n_steps: int, every: int = 1) -> np.ndarray:
+def integrate(field: Callable[[np.ndarray], np.ndarray], initial: np.ndarray, dt, n_steps: int, every: int = 1) -> np.ndarray:
     """Fixed-step fourth-order Runge-Kutta for a batch of states; returns the states at
-    steps 0, every, 2*every, ... as (n_saved, batch, dim)."""
+    steps 0, every, 2*every, ... as (n_saved, batch, dim). ``dt``: one step for all, or
+    one per state (so orbits of different periods get the same steps per period)."""
     state = np.array(initial, dtype=float)
+    dt = np.asarray(dt, dtype=float)
+    dt = dt[:, None] if dt.ndim == 1 else dt
     saved = [state.copy()]
     for step in range(1, n_steps + 1):
         k1 = field(state)
@@ -102,23 +111,45 @@ def integrate(field: Callable[[np.ndarray], np.ndarray], initial: np.ndarray, dt
     return np.stack(saved)
 
 
+def orbit_period(system: str, states: np.ndarray) -> np.ndarray:
+    """Period of the orbit through each state (n, 2f): 2 pi for the mass-spring, the
+    elliptic-integral period for the pendulum (libration), Kepler's third law for the
+    two-body problem (bound orbits)."""
+    from scipy.special import ellipk
+
+    states = np.atleast_2d(np.asarray(states, dtype=float))
+    if system == "mass_spring":
+        return np.full(len(states), 2 * np.pi)
+    if system == "pendulum":
+        energy = 3 * (1 - np.cos(states[:, 0])) + states[:, 1] ** 2 / 2
+        amplitude = np.arccos(np.clip(1 - energy / 3, -1, 1))
+        return 4 * ellipk(np.sin(amplitude / 2) ** 2) / np.sqrt(3.0)
+    if system == "two_body":
+        energy = states[:, 2] ** 2 + states[:, 3] ** 2 - 1 / np.hypot(states[:, 0], states[:, 1])
+        semi_major = np.where(energy < 0, -1 / (2 * np.where(energy < 0, energy, -1.0)), np.inf)  # G m1 m2 / (2 |E|)
+        return 2 * np.pi * np.sqrt(semi_major**3 / 2.0)  # sqrt(mu a^3 / (G m1 m2)), mu = 1/2
+    raise ParameterError(f"system {system!r} is unknown; valid systems: {', '.join(SYSTEMS)}")
+
+
 def hamiltonian_trajectories(
     system: str = "mass_spring",
     n_trajectories: int = 20,
     samples_per_trajectory: int = 50,
     *,
-    duration: float = 6.0,
+    duration: float | None = None,
     noise: float = 0.0,
     rng: np.random.Generator | None = None,
 ) -> Dataset:
     """(q, p) samples along trajectories of ``system`` (see :data:`SYSTEMS`) with the
     true time derivatives; ``noise`` adds Gaussian noise (std = noise x RMS, per column)
-    to states and derivatives, as the HNN paper did."""
+    to states and derivatives, as the HNN paper did. ``duration`` defaults to about one
+    period of the slowest orbit (:data:`DURATIONS`), so each trajectory covers its orbit."""
     if system not in SYSTEMS:
         raise ParameterError(f"system {system!r} is unknown; valid systems: {', '.join(SYSTEMS)}")
     for name, value, minimum in (("n_trajectories", n_trajectories, 1), ("samples_per_trajectory", samples_per_trajectory, 2)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
             raise ParameterError(f"parameter {name}={value!r} is invalid; expected an integer >= {minimum}")
+    duration = DURATIONS[system] if duration is None else duration
     if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not np.isfinite(duration) or duration <= 0:
         raise ParameterError(f"parameter duration={duration!r} is invalid; expected a finite number of seconds > 0")
     rng = rng if rng is not None else np.random.default_rng(0)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from physlens.data.hamiltonian import SYSTEMS, hamiltonian_trajectories, integrate, vector_field
+from physlens.data.hamiltonian import SYSTEMS, _spec, hamiltonian_trajectories, integrate, orbit_period, vector_field
 from physlens.errors import ParameterError
 from physlens.expr import symbols_for, to_function
 
@@ -31,6 +31,25 @@ def test_rk4_mass_spring_matches_the_exact_solution():
     path = integrate(vector_field("mass_spring"), np.array([[1.0, 0.0]]), 0.01, 628)
     t = 6.28
     np.testing.assert_allclose(path[-1, 0], [np.cos(t), -np.sin(t)], atol=1e-8)
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_orbit_period_brings_every_state_back(system, rng):
+    # one period of RK4 at a per-orbit step returns each start state to itself
+    start = _spec(system)[4](rng, 5)
+    period = orbit_period(system, start)
+    path = integrate(vector_field(system), start, period / 2000, 2000)
+    np.testing.assert_allclose(path[-1], start, atol=1e-6)
+    # and half a period does not (the period is the shortest return time)
+    assert np.abs(path[1000] - start).max() > 0.1
+
+
+def test_per_state_steps_match_separate_runs():
+    field = vector_field("pendulum")
+    start = np.array([[0.5, 0.0], [1.0, 0.3]])
+    together = integrate(field, start, np.array([0.01, 0.02]), 50, every=10)
+    for row, dt in enumerate((0.01, 0.02)):
+        np.testing.assert_allclose(together[:, row], integrate(field, start[row : row + 1], dt, 50, every=10)[:, 0], atol=1e-14)
 
 
 def test_bad_parameters_are_named():

@@ -9,8 +9,8 @@ from physlens.methods.hamiltonian import HamiltonianNN, PlainDynamicsNN, energy_
 
 def test_hnn_learns_the_mass_spring_hamiltonian_and_conserves_it_better_than_a_plain_network():
     data = hamiltonian_trajectories("mass_spring", 10, 30, rng=np.random.default_rng(0))
-    hnn = HamiltonianNN(hidden=(32, 32), steps=800, learning_rate=3e-3, random_state=0).fit_dataset(data)
-    plain = PlainDynamicsNN(hidden=(32, 32), steps=800, learning_rate=3e-3, random_state=0).fit_dataset(data)
+    hnn = HamiltonianNN(hidden=(32, 32), steps=200, polish_steps=100, random_state=0).fit_dataset(data)
+    plain = PlainDynamicsNN(hidden=(32, 32), steps=200, polish_steps=100, random_state=0).fit_dataset(data)
     true_h = to_function(data.truth.equations["H"], ["q", "p"])
     initial = np.array([[0.8, 0.0], [0.0, -0.5]])
     # 20 periods, 100 RK4 steps per period
@@ -18,6 +18,20 @@ def test_hnn_learns_the_mass_spring_hamiltonian_and_conserves_it_better_than_a_p
     verdicts = {v.name: v for v in hnn.interpret().verdicts}
     assert verdicts["learned H matches true H"].passed, verdicts["learned H matches true H"].reason
     assert hnn.drift_ * 5 < hnn.baseline_drift_, verdicts["energy drift vs plain network"].reason
+
+
+def test_lbfgs_polish_takes_the_fit_far_below_adam_alone():
+    data = hamiltonian_trajectories("pendulum", 8, 20, rng=np.random.default_rng(1))
+    adam = HamiltonianNN(hidden=(16, 16), steps=200, polish_steps=0, random_state=0).fit_dataset(data)
+    polished = HamiltonianNN(hidden=(16, 16), steps=200, polish_steps=200, random_state=0).fit_dataset(data)
+    assert polished.training_loss_ < adam.training_loss_ / 10, (adam.training_loss_, polished.training_loss_)
+
+
+def test_two_body_hamiltonian_is_learned_in_relative_coordinates():
+    data = hamiltonian_trajectories("two_body", 10, 20, rng=np.random.default_rng(0))
+    hnn = HamiltonianNN(hidden=(32, 32), steps=200, polish_steps=300, random_state=0).fit_dataset(data)
+    verdicts = {v.name: v for v in hnn.interpret().verdicts}
+    assert verdicts["learned H matches true H"].passed, verdicts["learned H matches true H"].reason
 
 
 def test_energy_drift_known_answer():
@@ -33,6 +47,8 @@ def test_bad_input_is_named():
         HamiltonianNN().fit(np.ones((20, 2)), np.ones((20, 4)))
     with pytest.raises(ParameterError, match="steps"):
         PlainDynamicsNN(steps=0).fit(np.ones((20, 2)), np.ones((20, 2)))
+    with pytest.raises(ParameterError, match="polish_steps"):
+        HamiltonianNN(polish_steps=-1).fit(np.ones((20, 2)), np.ones((20, 2)))
     with pytest.raises(DataError, match="kind 'trajectories'"):
         from physlens.data.invariants import relativistic_events
 
