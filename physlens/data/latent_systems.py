@@ -1,7 +1,8 @@
 """Systems whose observations are governed by a few physical parameters, with truth.
 
 Each simulator returns a Dataset of kind "series": per sample an ``observation`` (a time
-series), a ``question`` and the ``answer`` to it (for SciNet, Iten et al. PRL 124,
+series), ``n_questions`` questions and their answers (``question`` of shape
+(n, n_questions, 1), ``answer`` (n, n_questions, a); for SciNet, Iten et al. PRL 124,
 010508, 2020), and the true physical parameters as variables of role "parameter".
 
 - :func:`damped_oscillator`: x(t) = A exp(-b t / 2m) cos(omega t + phi),
@@ -30,6 +31,11 @@ def _check_samples(n_samples: int) -> None:
         raise ParameterError(f"n_samples={n_samples!r} is invalid; expected an integer >= 2")
 
 
+def _check_questions(n_questions: int) -> None:
+    if not isinstance(n_questions, (int, np.integer)) or isinstance(n_questions, bool) or n_questions < 1:
+        raise ParameterError(f"n_questions={n_questions!r} is invalid; expected an integer >= 1")
+
+
 def _check_range(name: str, bounds, lowest: float = 0.0) -> tuple[float, float]:
     try:
         low, high = (float(v) for v in bounds)
@@ -54,10 +60,12 @@ def damped_oscillator(
     mass: float = 1.0,
     n_times: int = 50,
     duration: float = 5.0,
+    n_questions: int = 10,
     seed: int | None = 0,
 ) -> Dataset:
     """Damped oscillators with k ~ U(spring_range) [N/m], b ~ U(damping_range) [kg/s]."""
     _check_samples(n_samples)
+    _check_questions(n_questions)
     k_low, k_high = _check_range("spring_range", spring_range)
     b_low, b_high = _check_range("damping_range", damping_range)
     if not (isinstance(mass, (int, float)) and mass > 0):
@@ -69,12 +77,12 @@ def damped_oscillator(
     b = rng.uniform(b_low, b_high, n_samples)
     times = np.linspace(0.0, duration, n_times)
     observation = oscillator_position(times[None, :], k[:, None], b[:, None], mass=mass)
-    question = rng.uniform(0.0, 2 * duration, n_samples)
-    answer = oscillator_position(question, k, b, mass=mass)
+    question = rng.uniform(0.0, 2 * duration, (n_samples, n_questions))
+    answer = oscillator_position(question, k[:, None], b[:, None], mass=mass)
     t, ks, bs = sympy.symbols("t k b", positive=True)
     law = sympy.exp(-bs * t / (2 * mass)) * sympy.cos(sympy.sqrt(ks / mass - bs**2 / (4 * mass**2)) * t)
     return Dataset(
-        arrays={"observation": observation, "question": question[:, None], "answer": answer[:, None], "k": k, "b": b},
+        arrays={"observation": observation, "question": question[:, :, None], "answer": answer[:, :, None], "k": k, "b": b},
         variables=(
             Variable("observation", "m", "trajectory", f"x(t) at {n_times} times in [0, {duration}] s"),
             Variable("question", "s", "input", "time t' at which the position is asked"),
@@ -100,10 +108,12 @@ def projectile(
     angle_range=(0.2, 1.3),
     n_times: int = 25,
     duration: float = 1.0,
+    n_questions: int = 10,
     seed: int | None = 0,
 ) -> Dataset:
     """Projectiles with launch speed v0 ~ U(speed_range) [m/s] and angle theta ~ U(angle_range) [rad]."""
     _check_samples(n_samples)
+    _check_questions(n_questions)
     v_low, v_high = _check_range("speed_range", speed_range)
     a_low, a_high = _check_range("angle_range", angle_range)
     if a_high >= np.pi / 2:
@@ -117,14 +127,14 @@ def projectile(
         return v * np.cos(a) * t, v * np.sin(a) * t - 0.5 * GRAVITY * t**2
 
     x, y = position(times[None, :], speed[:, None], angle[:, None])
-    question = rng.uniform(0.0, 2 * duration, n_samples)
-    qx, qy = position(question, speed, angle)
+    question = rng.uniform(0.0, 2 * duration, (n_samples, n_questions))
+    qx, qy = position(question, speed[:, None], angle[:, None])
     t, v, a = sympy.symbols("t v0 theta", positive=True)
     return Dataset(
         arrays={
             "observation": np.concatenate([x, y], axis=1),
-            "question": question[:, None],
-            "answer": np.column_stack([qx, qy]),
+            "question": question[:, :, None],
+            "answer": np.stack([qx, qy], axis=2),
             "v0": speed,
             "theta": angle,
         },

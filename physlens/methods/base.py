@@ -220,6 +220,10 @@ def positive_number(value: Any) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
 
 
+def positive_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
+
+
 def seed_or_none(value: Any) -> bool:
     return value is None or (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 0)
 

@@ -38,6 +38,7 @@ from physlens.methods.base import (
     Method,
     Taxonomy,
     check_parameter,
+    positive_int,
     positive_number,
     register,
     seed_or_none,
@@ -47,10 +48,6 @@ from physlens.validate.verdict import Verdict
 
 def _nonnegative(value: Any) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
-
-
-def _positive_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
 
 
 def encode_spins(spins: Any, states: Any = None) -> tuple[np.ndarray, np.ndarray]:
@@ -291,7 +288,7 @@ class PseudoLikelihood(_CouplingMethod):
     def _validate_parameters(self) -> None:
         super()._validate_parameters()
         check_parameter("PseudoLikelihood", "l2", self.l2, _nonnegative, "a finite number >= 0")
-        check_parameter("PseudoLikelihood", "max_iter", self.max_iter, _positive_int, "an integer >= 1")
+        check_parameter("PseudoLikelihood", "max_iter", self.max_iter, positive_int, "an integer >= 1")
 
     def _learn(self, index, n_states):
         import torch
@@ -350,12 +347,12 @@ class FactoredAttention(_CouplingMethod):
     def _validate_parameters(self) -> None:
         super()._validate_parameters()
         owner = "FactoredAttention"
-        check_parameter(owner, "n_heads", self.n_heads, _positive_int, "an integer >= 1")
-        check_parameter(owner, "embedding_dim", self.embedding_dim, lambda v: v is None or _positive_int(v), "None (= number of spins) or an integer >= 1")
+        check_parameter(owner, "n_heads", self.n_heads, positive_int, "an integer >= 1")
+        check_parameter(owner, "embedding_dim", self.embedding_dim, lambda v: v is None or positive_int(v), "None (= number of spins) or an integer >= 1")
         check_parameter(owner, "attention", self.attention, lambda v: v in ("linear", "softmax"), "'linear' or 'softmax'")
         check_parameter(owner, "l2", self.l2, _nonnegative, "a finite number >= 0")
-        check_parameter(owner, "max_iter", self.max_iter, _positive_int, "an integer >= 1")
-        check_parameter(owner, "warm_start_samples", self.warm_start_samples, lambda v: v is None or _positive_int(v), "None or an integer >= 1")
+        check_parameter(owner, "max_iter", self.max_iter, positive_int, "an integer >= 1")
+        check_parameter(owner, "warm_start_samples", self.warm_start_samples, lambda v: v is None or positive_int(v), "None or an integer >= 1")
 
     def _attention(self, Q, K, eye):
         import torch
@@ -447,10 +444,10 @@ class TransformerLayer(_CouplingMethod):
     def _validate_parameters(self) -> None:
         super()._validate_parameters()
         owner = "TransformerLayer"
-        check_parameter(owner, "n_heads", self.n_heads, _positive_int, "an integer >= 1")
-        check_parameter(owner, "embedding_dim", self.embedding_dim, lambda v: _positive_int(v) and v % self.n_heads == 0, "a positive multiple of n_heads")
+        check_parameter(owner, "n_heads", self.n_heads, positive_int, "an integer >= 1")
+        check_parameter(owner, "embedding_dim", self.embedding_dim, lambda v: positive_int(v) and v % self.n_heads == 0, "a positive multiple of n_heads")
         for name in ("epochs", "batch_size", "readout_samples"):
-            check_parameter(owner, name, getattr(self, name), _positive_int, "an integer >= 1")
+            check_parameter(owner, name, getattr(self, name), positive_int, "an integer >= 1")
         check_parameter(owner, "learning_rate", self.learning_rate, positive_number, "a finite number > 0")
         check_parameter(owner, "weight_decay", self.weight_decay, _nonnegative, "a finite number >= 0")
 

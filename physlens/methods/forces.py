@@ -27,15 +27,12 @@ from physlens.methods.base import (
     Method,
     Taxonomy,
     check_parameter,
+    positive_int,
     positive_number,
     register,
     seed_or_none,
 )
 from physlens.validate.verdict import Verdict
-
-
-def _positive_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
 
 
 def _nonnegative(value: Any) -> bool:
@@ -173,7 +170,7 @@ class GraphNetwork(Method):
     def _validate_parameters(self) -> None:
         owner = "GraphNetwork"
         for name in ("message_dim", "hidden", "steps", "batch_size", "sr_edges"):
-            check_parameter(owner, name, getattr(self, name), _positive_int, "an integer >= 1")
+            check_parameter(owner, name, getattr(self, name), positive_int, "an integer >= 1")
         check_parameter(owner, "learning_rate", self.learning_rate, positive_number, "a finite number > 0")
         check_parameter(owner, "sr_budget", self.sr_budget, positive_number, "a number of seconds > 0")
         check_parameter(owner, "l1", self.l1, _nonnegative, "a finite number >= 0")
@@ -389,8 +386,8 @@ class NeighbourAttention(Method):
     def _validate_parameters(self) -> None:
         owner = "NeighbourAttention"
         for name in ("hidden", "steps"):
-            check_parameter(owner, name, getattr(self, name), _positive_int, "an integer >= 1")
-        check_parameter(owner, "grid_points", self.grid_points, lambda v: _positive_int(v) and v >= 16, "an integer >= 16")
+            check_parameter(owner, name, getattr(self, name), positive_int, "an integer >= 1")
+        check_parameter(owner, "grid_points", self.grid_points, lambda v: positive_int(v) and v >= 16, "an integer >= 16")
         check_parameter(owner, "learning_rate", self.learning_rate, positive_number, "a finite number > 0")
         check_parameter(owner, "box", self.box, lambda v: v is None or positive_number(v), "None (open space) or the periodic box side > 0")
         check_parameter(owner, "random_state", self.random_state, seed_or_none, "None or an integer >= 0")

@@ -8,8 +8,9 @@
   decoder that reconstructs the observation, KL weighted by beta.
 
 After training, the KL of each unit's posterior from the prior says which units are
-active (an unused unit collapses onto the prior, KL ~ 0). For every active unit and every
-known physical parameter: the R^2 of the best monotone map and the mutual information;
+active (an unused unit collapses onto the prior, KL ~ 0; the cut is the largest gap in
+the sorted KLs). For every active unit and every known physical parameter: the R^2 of
+the best monotone map (does the unit name one parameter?) and the mutual information;
 for every parameter, the R^2 with which the active units together determine it; and for
 each active unit a closed form of the unit as a function of the physical parameters,
 found with :class:`physlens.methods.symbolic.SymbolicRegressor`.
@@ -17,7 +18,7 @@ found with :class:`physlens.methods.symbolic.SymbolicRegressor`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -27,6 +28,7 @@ from physlens.methods.base import (
     Method,
     Taxonomy,
     check_parameter,
+    positive_int,
     positive_number,
     register,
     seed_or_none,
@@ -69,32 +71,78 @@ def _as_matrix(values: Any, name: str, n_rows: int | None = None) -> np.ndarray:
     return array
 
 
+def _as_questions(values: Any, name: str, n_rows: int) -> np.ndarray:
+    """(n, q) -- one question per sample -- or (n, Q, q) -- Q questions per sample -- as
+    an (n, Q, q) array."""
+    array = np.asarray(values)
+    if array.ndim == 3:
+        if array.dtype.kind not in "iuf":
+            raise DataError(f"{name} must be numeric; got dtype {array.dtype}")
+        flat = _as_matrix(array.reshape(array.shape[0], -1), name, n_rows)
+        return flat.reshape(array.shape)
+    return _as_matrix(array, name, n_rows)[:, None, :]
+
+
 def _standardise(array: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    mean = array.mean(axis=0)
-    scale = array.std(axis=0)
+    """Zero mean and unit variance per feature (the last axis), over all other axes."""
+    axes = tuple(range(array.ndim - 1))
+    mean = array.mean(axis=axes)
+    scale = array.std(axis=axes)
     scale = np.where(scale > 0, scale, 1.0)
     return (array - mean) / scale, mean, scale
 
 
+KL_FLOOR = 0.01  # nats: a unit carrying less is unused whatever the other units carry
+
+
+def active_units(kl: np.ndarray, threshold: float | str = "gap") -> list[int]:
+    """Units whose KL from the prior marks them as used. A number is a fixed threshold
+    (nats); ``"gap"`` cuts the KLs, sorted in decreasing order, at the largest ratio
+    between neighbours, counting :data:`KL_FLOOR` as the KL of an unused unit (so that
+    all units are active when none is far below the others, and none when all are below
+    the floor). Unused units collapse onto the prior by orders of magnitude, while the
+    information an active unit carries depends on the parameter it encodes, so the
+    gap separates them where any fixed number is borderline for some system."""
+    kl = np.asarray(kl, dtype=float)
+    if threshold != "gap":
+        return [int(j) for j in np.flatnonzero(kl > threshold)]
+    order = [int(j) for j in np.argsort(-kl) if kl[j] > KL_FLOOR]
+    if not order:
+        return []
+    levels = np.log(np.append(kl[order], KL_FLOOR))
+    cut = int(np.argmax(-np.diff(levels))) + 1
+    return sorted(order[:cut])
+
+
 class _VariationalLatentModel(Method):
     """Shared encoder, training loop and latent analysis; subclasses define the decoder
-    target (``_targets``) and input (``_decoder_inputs``)."""
+    input and target (``_decoder_data``) and the default KL weight (``default_beta``).
+
+    The KL term can be switched on gradually (``kl_warmup``: the fraction of the epochs
+    over which its weight grows linearly from 0 to ``beta``), so the decoder learns to use
+    the latent before the KL prunes it; the full weight then collapses the units the
+    answer does not need, and the diagonal posterior turns the used ones towards one
+    parameter each. ``beta`` and ``kl_warmup`` default (None) to per-method values
+    (``default_beta``, ``default_kl_warmup``). Active units: see :func:`active_units`."""
 
     taxonomy = Taxonomy(origin="post-hoc", mechanism="functional", scope="global", aim="discovering", level="high")
     consumes = "series"
     interpretation_kind = "latent"
     expected_units_key = "latent_dimension"
+    default_beta: ClassVar[float]
+    default_kl_warmup: ClassVar[float]
 
     def __init__(
         self,
         *,
         latent_dim: int = 3,
-        beta: float = 1e-3,
+        beta: float | None = None,
         hidden: int = 100,
-        epochs: int = 300,
-        batch_size: int = 256,
-        learning_rate: float = 1e-3,
-        active_threshold: float = 0.1,
+        epochs: int = 100,
+        batch_size: int = 128,
+        learning_rate: float = 3e-3,
+        kl_warmup: float | None = None,
+        active_threshold: float | str = "gap",
         symbolic_budget: float = 10.0,
         random_state: int | None = 0,
     ):
@@ -104,20 +152,19 @@ class _VariationalLatentModel(Method):
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.kl_warmup = kl_warmup
         self.active_threshold = active_threshold
         self.symbolic_budget = symbolic_budget
         self.random_state = random_state
 
     def _check_params(self) -> None:
         name = type(self).__name__
-
-        def count(v):
-            return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1
-
         for parameter in ("latent_dim", "hidden", "epochs", "batch_size"):
-            check_parameter(name, parameter, getattr(self, parameter), count, "an integer >= 1")
-        for parameter in ("beta", "learning_rate", "active_threshold"):
-            check_parameter(name, parameter, getattr(self, parameter), positive_number, "a number > 0")
+            check_parameter(name, parameter, getattr(self, parameter), positive_int, "an integer >= 1")
+        check_parameter(name, "beta", self.beta, lambda v: v is None or positive_number(v), f"None (= {self.default_beta:g}) or a number > 0")
+        check_parameter(name, "learning_rate", self.learning_rate, positive_number, "a number > 0")
+        check_parameter(name, "kl_warmup", self.kl_warmup, lambda v: v is None or v == 0 or (positive_number(v) and v <= 1), f"None (= {self.default_kl_warmup:g}) or a fraction of the epochs in [0, 1]")
+        check_parameter(name, "active_threshold", self.active_threshold, lambda v: v == "gap" or positive_number(v), "'gap' or a KL in nats > 0")
         check_parameter(name, "symbolic_budget", self.symbolic_budget, lambda v: v == 0 or positive_number(v), "a number of seconds >= 0 (0 skips the closed forms)")
         check_parameter(name, "random_state", self.random_state, seed_or_none, "None or an integer >= 0")
 
@@ -133,8 +180,9 @@ class _VariationalLatentModel(Method):
         return self
 
     def fit(self, observations, questions=None, answers=None, *, parameters: dict[str, Any] | None = None) -> "_VariationalLatentModel":
-        """``observations`` (n, d); SciNet also needs ``questions`` (n, q) and ``answers``
-        (n, a); ``parameters`` maps a physical parameter's name to its (n,) true values
+        """``observations`` (n, d); SciNet also needs ``questions`` and ``answers``: (n, q)
+        and (n, a) for one question per sample, or (n, Q, q) and (n, Q, a) for Q questions
+        per sample (the decoder answers each from the same latent); ``parameters`` maps a physical parameter's name to its (n,) true values
         (optional: without them only the active units are reported)."""
         import torch
 
@@ -154,14 +202,18 @@ class _VariationalLatentModel(Method):
             decoder_in, self.question_mean_, self.question_scale_ = _standardise(decoder_in)
         targets, self.target_mean_, self.target_scale_ = _standardise(targets)
         generator = torch.Generator().manual_seed(0 if self.random_state is None else int(self.random_state))
-        self.network_ = seeded_module(lambda: self._build(x.shape[1], 0 if decoder_in is None else decoder_in.shape[1], targets.shape[1]), self.random_state)
+        self.network_ = seeded_module(lambda: self._build(x.shape[1], 0 if decoder_in is None else decoder_in.shape[-1], targets.shape[-1]), self.random_state)
         tx = torch.as_tensor(x, dtype=torch.float32)
         tq = None if decoder_in is None else torch.as_tensor(decoder_in, dtype=torch.float32)
         ty = torch.as_tensor(targets, dtype=torch.float32)
         optimiser = torch.optim.Adam(self.network_.parameters(), lr=self.learning_rate)
         scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=self.epochs)
         self.loss_history_ = []
-        for _ in range(self.epochs):
+        self.beta_ = float(self.default_beta if self.beta is None else self.beta)
+        self.kl_warmup_ = float(self.default_kl_warmup if self.kl_warmup is None else self.kl_warmup)
+        warmup_epochs = self.kl_warmup_ * self.epochs
+        for epoch in range(self.epochs):
+            weight = self.beta_ * min(1.0, (epoch + 1) / warmup_epochs) if warmup_epochs > 0 else self.beta_
             permutation = torch.randperm(n, generator=generator)
             total = 0.0
             for start in range(0, n, self.batch_size):
@@ -172,7 +224,7 @@ class _VariationalLatentModel(Method):
                 prediction = self._decode(latent, None if tq is None else tq[rows])
                 reconstruction = torch.mean((prediction - ty[rows]) ** 2)
                 kl = 0.5 * torch.mean(torch.sum(mean**2 + torch.exp(log_var) - log_var - 1.0, dim=1))
-                loss = reconstruction + self.beta * kl
+                loss = reconstruction + weight * kl
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
@@ -185,7 +237,7 @@ class _VariationalLatentModel(Method):
             self.latent_log_variance_ = log_var.numpy().astype(float)
             self.reconstruction_error_ = float(torch.mean((self._decode(mean, tq) - ty) ** 2))
         self.kl_per_unit_ = kl_per_unit(self.latent_mean_, self.latent_log_variance_)
-        self.active_units_ = [int(j) for j in np.flatnonzero(self.kl_per_unit_ > self.active_threshold)]
+        self.active_units_ = active_units(self.kl_per_unit_, self.active_threshold)
         self.expected_latents_ = None
         self._analyse(truth)
         return self
@@ -206,8 +258,10 @@ class _VariationalLatentModel(Method):
     def _decode(self, latent, question):
         import torch
 
-        inputs = latent if question is None else torch.cat([latent, question], dim=1)
-        return self.network_["decoder"](inputs)
+        if question is None:
+            return self.network_["decoder"](latent)[:, None, :]
+        latent = latent[:, None, :].expand(-1, question.shape[1], -1)
+        return self.network_["decoder"](torch.cat([latent, question], dim=2))
 
     def transform(self, observations) -> np.ndarray:
         """Posterior means of the latent units for new observations."""
@@ -286,6 +340,19 @@ class _VariationalLatentModel(Method):
             for unit, group in self.relations_.groupby("unit"):
                 top = group.sort_values("monotone_r2", ascending=False).iloc[0]
                 best[f"z{unit}"] = {"parameter": top["parameter"], "monotone_r2": float(top["monotone_r2"])}
+        if best:
+            named = [b["parameter"] for b in best.values()]
+            worst = min(b["monotone_r2"] for b in best.values())
+            distinct = len(set(named)) == len(named)
+            verdicts.append(
+                Verdict(
+                    "one parameter per active unit",
+                    bool(distinct and worst >= 0.99),
+                    worst,
+                    ", ".join(f"{u} ~ {b['parameter']} (monotone R2 {b['monotone_r2']:.4f})" for u, b in best.items())
+                    + ("" if distinct else "; several units name the same parameter"),
+                )
+            )
         summary = f"{n_active} active latent unit(s) of {self.latent_dim}" + (
             "; " + ", ".join(f"{u} ~ {b['parameter']} (monotone R2 {b['monotone_r2']:.3f})" for u, b in best.items()) if best else ""
         )
@@ -313,18 +380,31 @@ class _VariationalLatentModel(Method):
 
 @register("scinet")
 class SciNet(_VariationalLatentModel):
-    """SciNet: variational encoder + question/answer decoder (Iten et al. 2020)."""
+    """SciNet: variational encoder + question/answer decoder (Iten et al. 2020).
+
+    Several questions per sample (``questions`` of shape (n, Q, q)) are answered from
+    the same latent: each observation then teaches the decoder Q answers, which a few
+    thousand samples need to learn an oscillating answer in a few minutes."""
+
+    default_beta = 1e-2  # few answer numbers per sample: a light KL keeps the weaker parameter
+    default_kl_warmup = 0.0  # measured: with a warm-up the free early phase copies k into two units that 100 epochs do not prune
 
     def _decoder_data(self, observations, questions, answers):
         if questions is None or answers is None:
             raise DataError("SciNet needs questions and answers (the decoder answers a question from the latent)")
         n = observations.shape[0]
-        return _as_matrix(questions, "questions", n), _as_matrix(answers, "answers", n)
+        questions, answers = _as_questions(questions, "questions", n), _as_questions(answers, "answers", n)
+        if questions.shape[1] != answers.shape[1]:
+            raise DataError(f"questions ask {questions.shape[1]} question(s) per sample but answers give {answers.shape[1]}")
+        return questions, answers
 
 
 @register("beta-vae")
 class BetaVAE(_VariationalLatentModel):
     """beta-VAE: variational encoder + decoder reconstructing the observation (Higgins et al. 2017)."""
 
+    default_beta = 1e-1  # the whole observation is reconstructed: a heavier KL is needed to disentangle
+    default_kl_warmup = 0.3  # the heavier KL would otherwise prune units before the decoder uses them
+
     def _decoder_data(self, observations, questions, answers):
-        return None, observations
+        return None, observations[:, None, :]
