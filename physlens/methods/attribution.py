@@ -11,7 +11,9 @@ observable the label depends on.
 
 Optionally (``symbolic_degree``) the classifier's logit is read in closed form with
 symbolic gradients (:mod:`physlens.methods.symbolic_gradients`): the label depends on
-the observable only, so the logit's gradient is parallel to the observable's.
+the observable only, so the logit's gradient is parallel to the observable's. Besides
+polynomials up to that degree, power laws of the positive features are tried (log
+terms), the usual form of kinematic observables such as m^2 = pt1 pt2 dr12^2.
 """
 
 from __future__ import annotations
@@ -215,7 +217,7 @@ class ClassifierAttributions(Method):
             open_rows = train[np.abs(logit(X[train])) < 4.0]
             pool = open_rows if len(open_rows) >= 200 else train
             rows = X[pool][rng.choice(len(pool), min(2000, len(pool)), replace=False)]
-            self.closed_form_ = SymbolicGradients(max_degree=self.symbolic_degree, max_invariants=1, random_state=self.random_state).fit(
+            self.closed_form_ = SymbolicGradients(max_degree=self.symbolic_degree, log_terms=True, max_invariants=1, random_state=self.random_state).fit(
                 rows, network_gradients(network, rows), names
             )
         return self

@@ -40,7 +40,8 @@ class SiameseInvariants(Method):
 
     ``fit(X, events, names)``: X (n, d) samples, ``events`` (n,) integer event ids.
     Learned: ``network_`` (raw inputs -> latents), ``pair_auc_`` (held-out events),
-    ``invariants_`` (closed forms), ``symbolic_`` (the fitted SymbolicGradients).
+    ``invariants_`` (closed forms), ``symbolic_`` (the fitted SymbolicGradients),
+    ``train_seconds_`` and ``symbolic_seconds_`` (where the time went).
     """
 
     taxonomy = Taxonomy(origin="post-hoc", mechanism="functional", scope="global", aim="discovering", level="high")
@@ -126,8 +127,11 @@ class SiameseInvariants(Method):
             return self._fit(X, events, names)
 
     def _fit(self, X, events, names) -> "SiameseInvariants":
+        import time
+
         import torch
 
+        started = time.perf_counter()
         rng = np.random.default_rng(self.random_state)
         generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
         ids = np.unique(events)
@@ -172,11 +176,14 @@ class SiameseInvariants(Method):
         self.event_r2_ = float(np.min(event_r2(held_out, events[test_rows])))
         with torch.no_grad():
             self.latents_ = network(data).numpy()
+        self.train_seconds_ = time.perf_counter() - started
+        started = time.perf_counter()
         gradients = network_gradients(network, X)
         self.symbolic_ = SymbolicGradients(
             max_degree=self.max_degree, extra_terms=list(self.extra_terms), tolerance=self.tolerance, random_state=self.random_state
         ).fit(X, gradients, names)
         self.invariants_ = list(self.symbolic_.invariants_)
+        self.symbolic_seconds_ = time.perf_counter() - started
         self.points_ = X[rng.choice(X.shape[0], min(200, X.shape[0]), replace=False)]
         self.truth_ = {}
         return self

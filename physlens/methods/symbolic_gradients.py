@@ -7,19 +7,27 @@ grad g at every sample, whatever h is, so g can be searched for by matching
 *normalised* gradients instead of values.
 
 Here the search is linear: g = sum_k c_k phi_k(x) over a library of terms (monomials up
-to ``max_degree`` plus optional extra terms such as ``1/sqrt(x**2+y**2)``). With the
+to ``max_degree`` plus optional extra terms such as ``1/sqrt(x**2+y**2)``, plus, with
+``log_terms``, log(x) of every strictly positive variable: a power law prod x_i^a_i is a
+monotone map of sum a_i log x_i, whose gradient a_i / x_i is linear in the exponents, so
+the exponents come out of the same linear search and are reported as the product). With the
 projector P_i onto the complement of span{grad f_1(x_i), ..., grad f_m(x_i)} (m latent
 neurons; m = 1 is the plain parallel case) and J_i the library's Jacobian at x_i, the
-fraction of g's gradient that the network does not explain is the generalised
-Rayleigh quotient
+mismatch of g is the mean over samples of the fraction of its gradient that the network
+does not explain, |P_i J_i c|^2 / |J_i c|^2; with sample weights w_i it is the
+generalised Rayleigh quotient
 
-    lambda(c) = c' (sum_i J_i' P_i J_i) c / c' (sum_i J_i' J_i) c,
+    lambda(c) = c' (sum_i w_i J_i' P_i J_i) c / c' (sum_i w_i J_i' J_i) c,
 
-zero for an exact match. Library degrees are raised one at a time; at each degree the
-near-null space (lambda < ``tolerance``) minus the span of products of invariants
-already found holds the new ones, and the sparsest new one is picked by L1
-minimisation, pruned, refitted on its support and its coefficients snapped to small
-rationals.
+zero for an exact match, and equal to the mismatch when w_i = 1 / |J_i c|^2. Library
+degrees are raised one at a time; at each degree the near-null space of lambda (weights
+from the level's library) minus the span of products of invariants already found holds
+the new ones. The sparsest new one is picked by L1 minimisation, free to subtract any
+function of the invariants already found (det + trace/3 is reduced to det), then pruned
+by backward elimination with iteratively reweighted refits (so that every sample counts
+equally whatever the candidate's scale there) and its coefficients snapped to small
+rationals, each step kept only while the mismatch stays below a cut between the
+near-null space's mismatch and ``tolerance``.
 """
 
 from __future__ import annotations
@@ -54,9 +62,10 @@ def network_gradients(function, X: np.ndarray) -> np.ndarray:
 
 
 class _Library:
-    """Monomials of degree 1..max_degree plus extra terms, with values and Jacobians."""
+    """Monomials of degree 1..max_degree plus extra terms and logs of the variables named
+    in ``log_variables``, with values and Jacobians."""
 
-    def __init__(self, names: Sequence[str], max_degree: int, extra_terms: Sequence[str]):
+    def __init__(self, names: Sequence[str], max_degree: int, extra_terms: Sequence[str], log_variables: Sequence[str] = ()):
         self.names = list(names)
         symbols = symbols_for(self.names)
         self.symbols = [symbols[n] for n in self.names]
@@ -74,6 +83,8 @@ class _Library:
         for text, expression in zip(extra_terms, self.extra):
             if not expression.free_symbols:
                 raise ParameterError(f"SymbolicGradients: extra term {text!r} has no variable; gradients of constants vanish")
+        self.logs = [sympy.log(symbols[n]) for n in log_variables]
+        self.extra += self.logs
         self.expressions += self.extra
         # an extra term counts as degree 1, so it joins the search at the first level
         self.degrees += [1] * len(self.extra)
@@ -82,6 +93,17 @@ class _Library:
 
     def __len__(self) -> int:
         return len(self.expressions)
+
+    def closed_form(self, coefficients: Sequence[sympy.Expr], terms: Sequence[int]) -> sympy.Expr:
+        """sum c_k phi_k; a sum of logs only is returned as the power law prod x^c it is a
+        monotone map of, with the smallest integer exponents when the c are rational."""
+        expressions = [self.expressions[t] for t in terms]
+        if not all(e in self.logs for e in expressions):
+            return sympy.Add(*[c * e for c, e in zip(coefficients, expressions)])
+        exponents = list(coefficients)
+        if all(c.is_Rational for c in exponents):
+            exponents = [c * sympy.ilcm(*[sympy.Rational(c).q for c in exponents]) for c in exponents]
+        return sympy.Mul(*[e.args[0] ** c for c, e in zip(exponents, expressions)])
 
     def values(self, X: np.ndarray) -> np.ndarray:
         exponents = np.array(self.exponents, dtype=float).reshape(-1, X.shape[1])
@@ -130,26 +152,74 @@ def _generalized_eigh(a_matrix: np.ndarray, b_matrix: np.ndarray) -> tuple[np.nd
     return lam, whiten @ y
 
 
-def _smallest(terms, a_full, b_full):
-    lam, vectors = _generalized_eigh(a_full[np.ix_(terms, terms)], b_full[np.ix_(terms, terms)])
-    return float(lam[0]), vectors[:, 0]
+class _Mismatch:
+    """How far library combinations' gradients are from the network's gradient span.
+
+    ``jac`` (n, d, K): the library's Jacobian; ``basis`` (n, d, m): an orthonormal basis
+    of the network's gradient span at each sample. The mismatch of c is the mean over
+    samples of the fraction of |J_i c|^2 outside the span; quotient matrices with sample
+    weights w_i turn it into a generalised eigenproblem, exact when w_i = 1/|J_i c|^2.
+    """
+
+    def __init__(self, jac: np.ndarray, basis: np.ndarray):
+        self.jac = jac
+        self.basis = basis
+
+    def matrices(self, terms, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        scaled = self.jac[:, :, terms] * np.sqrt(weights)[:, None, None]
+        explained = np.matmul(self.basis.transpose(0, 2, 1), scaled).reshape(-1, len(terms))
+        flat = scaled.reshape(-1, len(terms))
+        b_matrix = flat.T @ flat
+        return b_matrix - explained.T @ explained, b_matrix
+
+    def _gradients(self, terms, coefficients) -> np.ndarray:
+        return self.jac[:, :, terms] @ np.asarray(coefficients, dtype=float)
+
+    def own_weights(self, terms, coefficients) -> np.ndarray:
+        norms = np.linalg.norm(self._gradients(terms, coefficients), axis=1)
+        return 1.0 / np.maximum(norms, 1e-12 * max(norms.max(), 1e-300)) ** 2
+
+    def fraction(self, terms, coefficients) -> float:
+        grads = self._gradients(terms, coefficients)
+        inside = np.einsum("ndm,nm->nd", self.basis, np.einsum("ndm,nd->nm", self.basis, grads))
+        total = np.maximum(np.sum(grads**2, axis=1), 1e-300)
+        return float(np.mean(np.sum((grads - inside) ** 2, axis=1) / total))
+
+    def smallest(self, terms, weights) -> np.ndarray:
+        _, vectors = _generalized_eigh(*self.matrices(terms, weights))
+        return vectors[:, 0]
+
+    def refit(self, terms, coefficients, iterations: int = 3) -> tuple[np.ndarray, float]:
+        """Iteratively reweighted: the smallest eigenvector with each sample weighted by
+        the current candidate's own gradient norm, so that every sample counts equally."""
+        best = (np.asarray(coefficients, dtype=float), self.fraction(terms, coefficients))
+        current = best[0]
+        for _ in range(iterations):
+            current = self.smallest(terms, self.own_weights(terms, current))
+            fraction = self.fraction(terms, current)
+            if fraction < best[1]:
+                best = (current, fraction)
+        return best
 
 
-def _eliminate(terms: np.ndarray, a_full: np.ndarray, b_full: np.ndarray, cut: float):
+def _eliminate(terms: np.ndarray, coefficients: np.ndarray, mismatch: _Mismatch, cut: float):
     """Backward elimination: drop terms one at a time (the one whose loss hurts least)
     while the best combination of the rest keeps its gradient mismatch below ``cut``."""
     current = list(terms)
-    lam, vector = _smallest(current, a_full, b_full)
+    vector, fraction = mismatch.refit(current, coefficients)
     while len(current) > 1:
+        a_matrix, b_matrix = mismatch.matrices(current, mismatch.own_weights(current, vector))
         trials = []
-        for t in current:
-            rest = [c for c in current if c != t]
-            trials.append((*_smallest(rest, a_full, b_full), rest))
-        best = min(trials, key=lambda item: item[0])
-        if best[0] >= cut:
+        for k in range(len(current)):
+            keep = [i for i in range(len(current)) if i != k]
+            lam, vectors = _generalized_eigh(a_matrix[np.ix_(keep, keep)], b_matrix[np.ix_(keep, keep)])
+            trials.append((float(lam[0]), vectors[:, 0], [current[i] for i in keep]))
+        _, trial_vector, rest = min(trials, key=lambda item: item[0])
+        trial_vector, trial_fraction = mismatch.refit(rest, trial_vector, iterations=1)
+        if trial_fraction >= cut:
             break
-        lam, vector, current = best
-    return np.array(current), lam, vector
+        current, vector, fraction = rest, trial_vector, trial_fraction
+    return np.array(current), fraction, vector
 
 
 def _snap(coefficients: np.ndarray, max_denominator: int, tolerance: float) -> list[sympy.Expr]:
@@ -173,7 +243,9 @@ class SymbolicGradients(Method):
     ``fit(X, gradients, names)`` takes sample points and the gradients of one (n, d) or
     several (n, d, m) network outputs there; ``invariants_`` are the closed forms g
     found, each equal to a network output up to a monotone map (for m > 1: to a
-    function of the outputs).
+    function of the outputs); ``residuals_`` their mean fractions of gradient outside the
+    network's span. ``log_terms=True`` adds log(x) of every variable positive on all
+    samples (``log_variables_``), so power laws are found as products.
     """
 
     taxonomy = Taxonomy(origin="post-hoc", mechanism="functional", scope="global", aim="discovering", level="high")
@@ -190,10 +262,12 @@ class SymbolicGradients(Method):
         max_denominator: int = 12,
         max_invariants: int | None = None,
         max_samples: int = 2000,
+        log_terms: bool = False,
         random_state: int | None = None,
     ):
         self.max_degree = max_degree
         self.extra_terms = extra_terms
+        self.log_terms = log_terms
         self.tolerance = tolerance
         self.prune = prune
         self.max_denominator = max_denominator
@@ -210,6 +284,7 @@ class SymbolicGradients(Method):
         check_parameter(owner, "max_denominator", self.max_denominator, lambda v: isinstance(v, int) and v >= 1, "an integer >= 1")
         check_parameter(owner, "max_invariants", self.max_invariants, lambda v: v is None or (isinstance(v, int) and v >= 1), "None or an integer >= 1")
         check_parameter(owner, "max_samples", self.max_samples, lambda v: isinstance(v, int) and v >= 10, "an integer >= 10")
+        check_parameter(owner, "log_terms", self.log_terms, lambda v: isinstance(v, (bool, np.bool_)), "True or False")
         check_parameter(owner, "extra_terms", self.extra_terms, lambda v: not isinstance(v, str) and all(isinstance(t, str) for t in v), "a list of expression texts, e.g. ['1/sqrt(x**2+y**2)']")
         try:
             X = np.asarray(X, dtype=float)
@@ -242,7 +317,9 @@ class SymbolicGradients(Method):
         if X.shape[0] > self.max_samples:
             rows = rng.choice(X.shape[0], self.max_samples, replace=False)
             X, gradients = X[rows], gradients[rows]
-        library = _Library(names, self.max_degree, list(self.extra_terms))
+        # logs only where they are defined on every sample
+        self.log_variables_ = [n for n, column in zip(names, X.T) if self.log_terms and column.min() > 0]
+        library = _Library(names, self.max_degree, list(self.extra_terms), self.log_variables_)
         jac = library.jacobian(X)  # (n, d, K)
         # Parallelism is judged in coordinates scaled by each variable's RMS, so that
         # units (GeV next to radians) do not decide which direction counts as "close".
@@ -255,13 +332,7 @@ class SymbolicGradients(Method):
         u, s, _ = np.linalg.svd(gradients, full_matrices=False)  # u: (n, d, m)
         keep = s > 1e-8 * np.maximum(s[:, :1], 1e-300)
         u = u * keep[:, None, :]
-        # weight each sample equally whatever the library's scale there
-        weight = 1.0 / np.maximum(np.linalg.norm(jac, axis=(1, 2)), 1e-12) ** 2
-        scaled = jac * np.sqrt(weight)[:, None, None]
-        explained = np.matmul(u.transpose(0, 2, 1), scaled).reshape(-1, jac.shape[2])
-        flat = scaled.reshape(-1, jac.shape[2])
-        b_matrix = flat.T @ flat
-        a_matrix = b_matrix - explained.T @ explained
+        mismatch = _Mismatch(jac, u)
         values = library.values(X)
         self.library_ = [sympy.sstr(e) for e in library.expressions]
         self.names_ = names
@@ -270,7 +341,7 @@ class SymbolicGradients(Method):
         degrees = np.array(library.degrees)
         for degree in range(1, self.max_degree + 1):
             idx = np.flatnonzero(degrees <= degree)
-            found += self._search_level(idx, a_matrix, b_matrix, values, library, found, degree, limit - len(found))
+            found += self._search_level(idx, mismatch, values, library, found, degree, limit - len(found))
             if len(found) >= limit:
                 break
         self.invariants_ = [f["expression"] for f in found]
@@ -280,16 +351,20 @@ class SymbolicGradients(Method):
         self.n_outputs_ = gradients.shape[2]
         return self
 
-    def _search_level(self, idx, a_full, b_full, values, library, found, degree, budget):
-        lam, vectors = _generalized_eigh(a_full[np.ix_(idx, idx)], b_full[np.ix_(idx, idx)])
+    def _search_level(self, idx, mismatch, values, library, found, degree, budget):
+        # weight each sample equally whatever the level's library scale there
+        weights = 1.0 / np.maximum(np.linalg.norm(mismatch.jac[:, :, idx], axis=(1, 2)), 1e-12) ** 2
+        lam, vectors = _generalized_eigh(*mismatch.matrices(idx, weights))
         n_null = _null_dimension(lam, self.tolerance)
         if n_null == 0 or budget <= 0:
             return []
         null = vectors[:, :n_null]
-        # acceptance threshold: the geometric middle of the spectral gap
-        above = lam[n_null] if n_null < len(lam) else self.tolerance
-        cut = float(np.sqrt(max(lam[n_null - 1], 1e-16) * min(above, self.tolerance)))
-        cut = min(max(cut, float(lam[n_null - 1]) * 1.5), self.tolerance)
+        # acceptance threshold on the mean fraction outside the span: the geometric
+        # middle between the near-null directions' mismatch and the tolerance (the next
+        # eigenvalue is no guide: invariants the network encodes less sharply than others
+        # can sit beyond the largest gap)
+        floor = max(mismatch.fraction(idx, v) for v in null.T)
+        cut = min(max(float(np.sqrt(max(floor, 1e-16) * self.tolerance)), floor * 1.5), self.tolerance)
         null, _ = np.linalg.qr(null)
         new: list[dict[str, Any]] = []
         for _ in range(min(budget, null.shape[1])):
@@ -305,8 +380,8 @@ class SymbolicGradients(Method):
                 break
             best = None
             for direction in directions.T:
-                candidate = self._sparse_candidate(null, direction, idx, a_full, b_full, library, values, cut)
-                if candidate is not None and (best is None or candidate["size"] < best["size"]):
+                candidate = self._sparse_candidate(null, direction, known, idx, mismatch, library, values, cut)
+                if candidate is not None and (best is None or (candidate["size"], candidate["residual"]) < (best["size"], best["residual"])):
                     best = candidate
             if best is None:
                 break
@@ -336,37 +411,40 @@ class SymbolicGradients(Method):
         misfit = np.linalg.norm(values @ coefficients - targets, axis=0) / np.maximum(np.linalg.norm(targets, axis=0), 1e-300)
         return coefficients[:, misfit < 1e-6]
 
-    def _sparse_candidate(self, null, direction, idx, a_full, b_full, library, values, cut):
+    def _sparse_candidate(self, null, direction, known, idx, mismatch, library, values, cut):
         from scipy.optimize import linprog
 
-        # min ||N z||_1 subject to direction' N z = 1: the sparsest vector of the
-        # near-null space that has a component along this new direction
+        # min ||N z - K a||_1 subject to direction' N z = 1: the sparsest vector of the
+        # near-null space that has a component along this new direction, free to add any
+        # function K a of invariants already found (det + trace/3 reduces to det)
         n_terms, r = null.shape
+        k = known.shape[1]
         norms = self.term_norms_[idx]
-        cost = np.concatenate([np.zeros(r), norms])
-        upper = np.block([[null, -np.eye(n_terms)], [-null, -np.eye(n_terms)]])
-        equality = np.concatenate([direction @ null, np.zeros(n_terms)])[None]
-        result = linprog(cost, A_ub=upper, b_ub=np.zeros(2 * n_terms), A_eq=equality, b_eq=[1.0], bounds=[(None, None)] * (r + n_terms), method="highs")
+        cost = np.concatenate([np.zeros(r + k), norms])
+        span = np.hstack([null, -known])
+        upper = np.block([[span, -np.eye(n_terms)], [-span, -np.eye(n_terms)]])
+        equality = np.concatenate([direction @ null, np.zeros(k + n_terms)])[None]
+        bounds = [(None, None)] * (r + k) + [(0, None)] * n_terms
+        result = linprog(cost, A_ub=upper, b_ub=np.zeros(2 * n_terms), A_eq=equality, b_eq=[1.0], bounds=bounds, method="highs")
         if not result.success:
             return None
-        coefficients = null @ result.x[:r]
+        coefficients = span @ result.x[: r + k]
         weighted = np.abs(coefficients) * norms
         support = np.flatnonzero(weighted > self.prune * weighted.max())
-        terms, lam0, refined = _eliminate(idx[support], a_full, b_full, cut)
-        if lam0 >= cut:
+        terms, residual, refined = _eliminate(idx[support], coefficients[support], mismatch, cut)
+        if residual >= cut:
             return None
-        sub_a, sub_b = a_full[np.ix_(terms, terms)], b_full[np.ix_(terms, terms)]
         # snap coefficients to small rationals, as coarsely as the network's gradients
         # allow: a snapped form is kept only if it still matches within the cut
-        snapped_vector, residual = refined / refined[np.argmax(np.abs(refined))], float(lam0)
+        snapped_vector = refined / refined[np.argmax(np.abs(refined))]
         snapped = [sympy.Float(round(float(c), 6)) for c in snapped_vector]
         for closeness in (0.02, 0.05, 0.1):
             trial = _snap(refined, self.max_denominator, closeness)
             trial_vector = np.array([float(c) for c in trial])
-            trial_residual = float(trial_vector @ sub_a @ trial_vector / (trial_vector @ sub_b @ trial_vector))
+            trial_residual = mismatch.fraction(terms, trial_vector)
             if trial_residual < cut:
                 snapped, snapped_vector, residual = trial, trial_vector, trial_residual
-        expression = sympy.Add(*[c * library.expressions[t] for c, t in zip(snapped, terms)])
+        expression = library.closed_form(snapped, terms)
         full = np.zeros(len(library))
         full[terms] = snapped_vector
         return {

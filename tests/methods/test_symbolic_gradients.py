@@ -41,6 +41,45 @@ def test_two_outputs_span_two_invariants_with_an_extra_term(rng):
     assert all(v.passed for v in verdicts), [v.reason for v in verdicts]
 
 
+def _noisy(gradients, X, rng, level):
+    """Gradients with noise of ``level`` x their norm, isotropic in standardised inputs
+    (a network trained on standardised inputs errs like that)."""
+    scale = X.std(axis=0).reshape((-1,) + (1,) * (gradients.ndim - 2))
+    norms = np.linalg.norm(gradients * scale, axis=1, keepdims=True)
+    return gradients + level * norms * rng.standard_normal(gradients.shape) / np.sqrt(gradients.shape[1]) / scale
+
+
+def test_determinant_and_trace_from_three_mixed_latents(rng):
+    from physlens.data.invariants import MATRIX_NAMES, similar_matrices
+
+    data = similar_matrices(100, 5, rng=rng)
+    trace, minors, det = (data.truth.conserved[k] for k in ("trace", "minors", "det"))
+    # latents mix the invariants nonlinearly; the determinant is never alone in one
+    latents = [sympy.tanh(trace / 2) + det, minors - trace**2 / 3, det + trace * minors / 5]
+    gradients = _noisy(_gradients_of(latents, MATRIX_NAMES, data.X), data.X, rng, 0.01)
+    model = SymbolicGradients(max_degree=3, random_state=0).fit(data.X, gradients, MATRIX_NAMES)
+    verdicts = {v.name: v for v in invariant_matches(model.invariants_, data.truth.conserved, MATRIX_NAMES, data.X[:50])}
+    assert all(v.passed for v in verdicts.values()), [v.reason for v in verdicts.values()]
+    # the determinant itself, not det + trace/3 or another mixture with known invariants
+    assert "equals det" in verdicts["recovers det"].reason and "equals trace" in verdicts["recovers trace"].reason
+    assert len(model.invariants_) == 3
+
+
+def test_power_law_from_log_terms(rng):
+    names = ["pt1", "pt2", "dr12"]
+    s = symbols_for(names)
+    X = np.column_stack([rng.uniform(60, 300, 600), rng.uniform(10, 150, 600), rng.uniform(0.1, 0.8, 600)])
+    mass = sympy.sqrt(s["pt1"] * s["pt2"]) * s["dr12"]
+    # a tagger's logit: a saturating function of the mass, with 2% gradient error
+    gradients = _noisy(gradient_field(sympy.tanh((mass - 40) / 20), names, X), X, rng, 0.02)
+    model = SymbolicGradients(max_degree=4, log_terms=True, max_invariants=1, random_state=0).fit(X, gradients, names)
+    assert model.invariants_ == [s["pt1"] * s["pt2"] * s["dr12"] ** 2]
+    assert model.log_variables_ == names and model.residuals_[0] < 0.01
+    # logs only of variables positive on every sample
+    shifted = X - np.array([0.0, 0.0, 0.5])
+    assert SymbolicGradients(max_degree=1, log_terms=True).fit(shifted, gradients, names).log_variables_ == ["pt1", "pt2"]
+
+
 def test_nothing_found_for_a_gradient_outside_the_library(rng):
     X = rng.uniform(0.5, 2.0, (200, 2))
     s = symbols_for(["a", "b"])
