@@ -60,9 +60,12 @@ class Candidate:
     origin: str
 
     def description_length(self, n: int, variance: float) -> float:
-        """BIC-like score: n log(mse) + complexity log(n), with a round-off floor."""
+        """BIC-like score: n log(mse) + (complexity + fitted constants) log(n), with a
+        round-off floor. A fitted (floating-point) constant is a parameter and costs
+        as much again as its node, so 1 beats 0.99978 unless the data clearly ask for it."""
         mse = max(self.mse, _MSE_FLOOR * variance) if math.isfinite(self.mse) else math.inf
-        return n * math.log(mse) + self.complexity * math.log(n)
+        fitted = len(self.expression.atoms(sympy.Float))
+        return n * math.log(mse) + (self.complexity + fitted) * math.log(n)
 
 
 def _evaluate(expression: sympy.Expr, names: list[str], X: np.ndarray) -> np.ndarray:
@@ -135,14 +138,31 @@ def snap_on_data(
     floor = _SNAP_FLOOR * float(np.var(y_valid))
     current = expression
     current_mse = _mse(_evaluate(current, names, X_valid), y_valid)
-    # one pass, smallest constants first (they are the likeliest spurious ones)
-    for number in sorted(expression.atoms(sympy.Float), key=lambda f: abs(float(f))):
+    # the deepest constants first: an exponent or a frequency inside a function is
+    # snapped while the outer factors and offsets can still absorb the change (they are
+    # refitted), not after they were snapped to fit the unsnapped inner value; at equal
+    # depth the smallest first (the likeliest spurious ones). A refit moves the other
+    # constants, so each step takes the next constant of the current law not yet tried.
+    def order(law: sympy.Expr) -> list[sympy.Float]:
+        depth: dict[sympy.Float, int] = {}
+
+        def visit(node: sympy.Basic, level: int) -> None:
+            if isinstance(node, sympy.Float):
+                depth[node] = max(depth.get(node, 0), level)
+            for argument in node.args:
+                visit(argument, level + 1)
+
+        visit(law, 0)
+        return sorted(depth, key=lambda f: (-depth[f], abs(float(f))))
+
+    refused: set[sympy.Float] = set()
+    for _ in range(4 * len(expression.atoms(sympy.Float))):  # each snap removes a constant
         if deadline is not None and time.perf_counter() > deadline:
             break
-        present = [f for f in current.atoms(sympy.Float) if abs(float(f) - float(number)) <= 1e-3 * abs(float(number))]
-        if not present:
-            continue
-        target = min(present, key=lambda f: abs(float(f) - float(number)))
+        untried = [f for f in order(current) if f not in refused]
+        if not untried:
+            break
+        target = untried[0]
         for candidate in simple_numbers(float(target))[:5]:
             trial = current.xreplace({target: candidate})
             if trial.atoms(sympy.Float):
@@ -151,6 +171,8 @@ def snap_on_data(
             if trial_mse <= current_mse * (1 + tolerance) + floor:
                 current, current_mse = trial, trial_mse
                 break
+        else:
+            refused.add(target)
     return current
 
 
@@ -568,7 +590,8 @@ class SymbolicRegressor(Method):
             if label == "null":
                 polished = full
             else:
-                polish_deadline = max(deadline, time.perf_counter() + 1.0) if index == 0 else deadline
+                # the leading law is always polished, with at least a tenth of the budget
+                polish_deadline = max(deadline, time.perf_counter() + max(1.0, 0.1 * float(self.budget))) if index == 0 else deadline
                 if self.evaluations is not None:
                     polish_deadline = None
                 polished = _simplify(snap_on_data(_simplify(full), names, train, valid, deadline=polish_deadline))
