@@ -11,9 +11,16 @@ H (R2 >= 0.999); drift >= 100x smaller than the plain network over 1,000 periods
 fit under 5 minutes. A closed form of H is sought with physlens symbolic regression on
 (q, p) -> H_theta (exact: symbolically equal up to a constant or factor) and with
 symbolic gradients (exact: equal up to a monotone map, gradients parallel to
-EXACT_TOLERANCE at 200 data points, as in benchmarks/invariants.py). Appends to benchmarks/RESULTS.md.
+EXACT_TOLERANCE at 200 data points, as in benchmarks/invariants.py).
+
+``--invariant-features two_body`` adds, for the systems named, an HNN whose H takes only the
+rotation invariants (|q|^2, |p|^2, q.p) (the symmetry built in; angular momentum conserved
+by construction) and a plain network given the same invariants appended to its raw inputs;
+the table then pairs the HNN with both plain networks, so the gain from the symmetry and
+from the Hamiltonian structure can be read apart. Appends to benchmarks/RESULTS.md.
 
     python benchmarks/hamiltonian.py [--periods 1000] [--steps 1000] [--polish-steps 2000] [--sr-budget 30]
+        [--systems ...] [--invariant-features two_body]
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ def main() -> None:
     parser.add_argument("--polish-steps", type=int, default=2000, help="L-BFGS iterations after Adam")
     parser.add_argument("--sr-budget", type=float, default=30.0)
     parser.add_argument("--systems", nargs="*", default=["mass_spring", "pendulum", "two_body"])
+    parser.add_argument("--invariant-features", nargs="*", default=[], help="systems that also get the rotation-invariant-input networks")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--dry-run", action="store_true", help="print the table instead of appending it to RESULTS.md")
     args = parser.parse_args()
@@ -57,84 +65,122 @@ def main() -> None:
         def energy(states):
             return true_h(*states.T)
 
-        options = {"steps": args.steps, "polish_steps": args.polish_steps, "random_state": args.seed}
-        start = time.perf_counter()
-        hnn = HamiltonianNN(**options).fit_dataset(data)
-        hnn_seconds = time.perf_counter() - start
-        start = time.perf_counter()
-        plain = PlainDynamicsNN(**options).fit_dataset(data)
-        plain_seconds = time.perf_counter() - start
         states = np.column_stack([data[n] for n in names])
-        r2 = affine_r2(hnn.energy(states), np.broadcast_to(energy(states), (len(states),)))
         initial = _spec(system)[4](np.random.default_rng(args.seed + 1000), N_ORBITS)
         dt = orbit_period(system, initial) / STEPS_PER_PERIOD
         n_steps = int(np.ceil(args.periods * STEPS_PER_PERIOD))
         every = max(1, n_steps // 2000)
-        start = time.perf_counter()
-        hnn.compare_drift(plain, energy, initial, dt, n_steps, every=every)
-        rollout_seconds = time.perf_counter() - start
         floor = energy_drift(energy, integrate(vector_field(system), initial, dt, n_steps, every))
-        closed, exact = "(not run)", "n/a"
-        if args.sr_budget > 0:
-            try:
-                hnn.closed_form(budget=args.sr_budget)
-                closed = str(hnn.equation_)
-                from physlens.validate.symbolic import symbolic_equivalence
+        options = {"steps": args.steps, "polish_steps": args.polish_steps, "random_state": args.seed}
+        # every network: fitted once, rolled out once (same data, training, integrator, steps)
+        fitted = {}
+        for invariant in (False, True) if system in args.invariant_features else (False,):
+            for cls in (HamiltonianNN, PlainDynamicsNN):
+                start = time.perf_counter()
+                model = cls(**options, invariant_features=invariant).fit_dataset(data)
+                fit_seconds = time.perf_counter() - start
+                start = time.perf_counter()
+                path = model.rollout(initial, dt, n_steps, every)
+                h = np.stack([energy(step) for step in path])
+                fitted[cls, invariant] = {
+                    "model": model,
+                    "fit_s": fit_seconds,
+                    "rollout_s": time.perf_counter() - start,
+                    "drift": energy_drift(energy, path),
+                    "abs_error": float(np.mean(np.abs(h - h[0]))),
+                    "mse": float(np.mean((h - h[0]) ** 2)),
+                    "angular": _angular_momentum_change(system, path),
+                }
+        for invariant in sorted({key[1] for key in fitted}):
+            hnn = fitted[HamiltonianNN, invariant]["model"]
+            r2 = affine_r2(hnn.energy(states), np.broadcast_to(energy(states), (len(states),)))
+            closed, exact = "(not run)", "n/a"
+            if args.sr_budget > 0:
+                try:
+                    hnn.closed_form(budget=args.sr_budget)
+                    closed = str(hnn.equation_)
+                    from physlens.validate.symbolic import symbolic_equivalence
 
-                exact = "yes" if symbolic_equivalence(hnn.equation_, data.truth.equations["H"]).passed else "no"
-            except ImportError as error:  # the lead's symbolic regression not present
-                closed = f"unavailable: {error}"
-        extra = {"mass_spring": [], "pendulum": ["cos(q)"], "two_body": ["1/sqrt(x**2 + y**2)"]}[system]
-        hnn.closed_form_from_gradients(max_degree=2, extra_terms=extra)
-        gradient_form = hnn.gradient_equation_
-        # symbolic gradients give H up to a monotone map: exact when the gradients are parallel
-        points = states[np.random.default_rng(args.seed).choice(len(states), 200, replace=False)]
-        parallel = gradient_form is not None and span_residual(gradient_field(data.truth.equations["H"], names, points), gradient_field(gradient_form, names, points)) < EXACT_TOLERANCE
-        gradient_exact = "yes" if parallel else "no"
-        rows.append(
-            {
-                "system": system,
-                "periods": args.periods,
-                "floor": floor,
-                "affine_r2": r2,
-                "hnn_drift": hnn.drift_,
-                "loss": (hnn.training_loss_, plain.training_loss_),
-                "plain_drift": hnn.baseline_drift_,
-                "ratio": hnn.baseline_drift_ / hnn.drift_,
-                "fit_s_hnn": hnn_seconds,
-                "fit_s_plain": plain_seconds,
-                "rollout_s": rollout_seconds,
-                "closed_form": closed,
-                "exact": exact,
-                "gradient_form": str(gradient_form),
-                "gradient_exact": gradient_exact,
-                "extra": ", ".join(extra) or "-",
-            }
-        )
-        print(rows[-1], flush=True)
+                    exact = "yes" if symbolic_equivalence(hnn.equation_, data.truth.equations["H"]).passed else "no"
+                except ImportError as error:  # the lead's symbolic regression not present
+                    closed = f"unavailable: {error}"
+            extra = {"mass_spring": [], "pendulum": ["cos(q)"], "two_body": ["1/sqrt(x**2 + y**2)"]}[system]
+            hnn.closed_form_from_gradients(max_degree=2, extra_terms=extra)
+            gradient_form = hnn.gradient_equation_
+            # symbolic gradients give H up to a monotone map: exact when the gradients are parallel
+            points = states[np.random.default_rng(args.seed).choice(len(states), 200, replace=False)]
+            parallel = gradient_form is not None and span_residual(gradient_field(data.truth.equations["H"], names, points), gradient_field(gradient_form, names, points)) < EXACT_TOLERANCE
+            for plain_invariant in sorted({key[1] for key in fitted if key[1] <= invariant} if invariant else {False}):
+                h_run, p_run = fitted[HamiltonianNN, invariant], fitted[PlainDynamicsNN, plain_invariant]
+                rows.append(
+                    {
+                        "system": system,
+                        "hnn_inputs": INPUTS["hnn", invariant],
+                        "plain_inputs": INPUTS["plain", plain_invariant],
+                        "periods": args.periods,
+                        "floor": floor,
+                        "affine_r2": r2,
+                        "loss": (hnn.training_loss_, p_run["model"].training_loss_),
+                        "hnn_drift": h_run["drift"],
+                        "plain_drift": p_run["drift"],
+                        "ratio": p_run["drift"] / h_run["drift"],
+                        "abs_error": (h_run["abs_error"], p_run["abs_error"]),
+                        "mse": (h_run["mse"], p_run["mse"]),
+                        "angular": (h_run["angular"], p_run["angular"]),
+                        "fit_s": (h_run["fit_s"], p_run["fit_s"]),
+                        "rollout_s": (h_run["rollout_s"], p_run["rollout_s"]),
+                        "closed_form": closed,
+                        "exact": exact,
+                        "gradient_form": str(gradient_form),
+                        "gradient_exact": "yes" if parallel else "no",
+                        "extra": ", ".join(extra) or "-",
+                    }
+                )
+                print(rows[-1], flush=True)
     header = (
-        "| system | periods | R2(H_theta, H) | training loss (HNN / plain) | energy drift HNN | energy drift plain | ratio plain/HNN | "
-        "drift of the true field (RK4 floor) | fit s (HNN / plain) | rollout s | H closed form (SR) | exact | "
+        "| system | HNN inputs | plain inputs | periods | R2(H_theta, H) | training loss (HNN / plain) | energy drift HNN | energy drift plain | ratio plain/HNN | "
+        "drift of the true field (RK4 floor) | mean abs true-H error H(t) - H(0) (HNN / plain) | true-H error MSE (HNN / plain) | "
+        "max abs L/L0 - 1 (HNN / plain) | fit s (HNN / plain) | rollout s (HNN / plain) | H closed form (SR) | exact | "
         "H by symbolic gradients (extra terms) | exact |"
     )
-    lines = [header, "|" + "---|" * 14]
+    lines = [header, "|" + "---|" * 19]
     for r in rows:
         lines.append(
-            f"| {r['system']} | {r['periods']:g} | {r['affine_r2']:.6f} | {r['loss'][0]:.1e} / {r['loss'][1]:.1e} | {r['hnn_drift']:.2e} | "
-            f"{r['plain_drift']:.2e} | {r['ratio']:.3g} | {r['floor']:.1e} | {r['fit_s_hnn']:.0f} / {r['fit_s_plain']:.0f} | {r['rollout_s']:.0f} | "
-            f"`{r['closed_form']}` | {r['exact']} | `{r['gradient_form']}` ({r['extra']}) | {r['gradient_exact']} |"
+            f"| {r['system']} | {r['hnn_inputs']} | {r['plain_inputs']} | {r['periods']:g} | {r['affine_r2']:.6f} | {r['loss'][0]:.1e} / {r['loss'][1]:.1e} | "
+            f"{r['hnn_drift']:.2e} | {r['plain_drift']:.2e} | {r['ratio']:.3g} | {r['floor']:.1e} | {r['abs_error'][0]:.1e} / {r['abs_error'][1]:.1e} | "
+            f"{r['mse'][0]:.1e} / {r['mse'][1]:.1e} | {_fmt(r['angular'][0])} / {_fmt(r['angular'][1])} | {r['fit_s'][0]:.0f} / {r['fit_s'][1]:.0f} | "
+            f"{r['rollout_s'][0]:.0f} / {r['rollout_s'][1]:.0f} | `{r['closed_form']}` | {r['exact']} | `{r['gradient_form']}` ({r['extra']}) | {r['gradient_exact']} |"
         )
     body = (
         f"HNN vs plain MLP (same tanh 64-64 architecture; full-batch Adam {args.steps} steps then L-BFGS {args.polish_steps} iterations, "
         "float32; 20 trajectories (two-body: 40) x 50 samples of about one period each, true derivatives; two-body in the centre-of-mass frame, "
         f"relative coordinates). RK4 rollouts from {N_ORBITS} fresh states, {STEPS_PER_PERIOD} steps per period of each orbit, "
-        "drift = mean |H(t) - H(0)| / |H(0)|. Targets: R2 >= 0.999, ratio >= 100 over 1,000 periods (HNN paper, two-body energy "
-        "error 6.3e-2 -> 3.9e-5), every fit < 5 min.\n\n" + "\n".join(lines)
+        "drift = mean |H(t) - H(0)| / |H(0)| of the true H; the absolute true-H error and its mean square (the HNN paper's two-body "
+        "figure, 6.3e-2 -> 3.9e-5) are over the same rollouts. Inputs: 'q, p' = raw states; 'invariants' = H_theta(|q|^2, |p|^2, q.p) only, "
+        "rotational symmetry built in (angular momentum conserved by the learned flow; only RK4 error moves it); 'q, p + invariants' = plain network given the same "
+        "invariants appended to its raw inputs (no symmetry in its output). Targets: R2 >= 0.999, ratio >= 100 over 1,000 periods, "
+        "every fit < 5 min.\n\n" + "\n".join(lines)
     )
     if args.dry_run:
         print(body)
     else:
         append("Hamiltonian neural networks vs plain network (issue 6)", body)
+
+
+INPUTS = {("hnn", False): "q, p", ("hnn", True): "invariants", ("plain", False): "q, p", ("plain", True): "q, p + invariants"}
+
+
+def _angular_momentum_change(system: str, path: np.ndarray) -> float | None:
+    """Largest |L(t) / L(0) - 1| over a two-body rollout (None for other systems)."""
+    if system != "two_body":
+        return None
+    angular = path[..., 0] * path[..., 3] - path[..., 1] * path[..., 2]
+    change = np.abs(angular / angular[0] - 1)
+    return float(np.max(np.where(np.isfinite(change), change, np.inf)))
+
+
+def _fmt(value) -> str:
+    return "-" if value is None else f"{value:.1e}"
 
 
 if __name__ == "__main__":

@@ -324,6 +324,7 @@ def enumerate_expressions(
     for size in sorted({item[1] for item in best}):
         leaders.append(next(item for item in best if item[1] == size))
     results: list[Scored] = []
+    laws: list[tuple[sympy.Expr, int]] = []  # (law, size of its enumerated part)
     seen = set()
     variance = float(np.var(target))
     for _, size, row, t in leaders:
@@ -338,17 +339,9 @@ def enumerate_expressions(
         if key in seen:
             continue
         seen.add(key)
-        predicted = _values(law, symbols, Z)
-        if predicted is None:
-            continue
-        with np.errstate(all="ignore"):
-            r2 = 1 - float(np.mean((predicted - target) ** 2)) / variance
-        results.append(Scored(law, size, r2))
-    for pair in pairs:
-        law = _pair_law(pair, pool, transforms, symbols, Z)
-        if law is None:
-            continue
-        size = pair[1]
+        laws.append((law, size))
+    laws += [(law, pair[1]) for pair in pairs if (law := _pair_law(pair, pool, transforms, symbols, Z)) is not None]
+    for law, size in laws:
         predicted = _values(law, symbols, Z)
         if predicted is None:
             continue

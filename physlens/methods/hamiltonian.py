@@ -20,7 +20,7 @@ from physlens.methods.symbolic_gradients import Standardized, make_mlp, torch_th
 from physlens.validate.invariants import affine_r2, drift_verdict, hamiltonian_verdict
 from physlens.validate.verdict import Verdict
 
-__all__ = ["HamiltonianNN", "PlainDynamicsNN", "rollout"]
+__all__ = ["HamiltonianNN", "PlainDynamicsNN", "rollout", "rotation_invariants"]
 
 
 def _positive_int(value) -> bool:
@@ -33,6 +33,21 @@ def rollout(field, initial: np.ndarray, dt, n_steps: int, every: int = 1) -> np.
     from physlens.data.hamiltonian import integrate
 
     return integrate(field, np.atleast_2d(initial), dt, n_steps, every)
+
+
+def rotation_invariants(x, lib=np):
+    """(|q|^2, |p|^2, q.p) of states (n, 2f) ordered (q..., p...): the invariants of a
+    rotation acting on q and p together (O(f) for f coordinates). ``lib``: numpy or torch."""
+    f = x.shape[1] // 2
+    q, p = x[:, :f], x[:, f:]
+    return lib.stack([(q * q).sum(1), (p * p).sum(1), (q * p).sum(1)], 1)
+
+
+def _invariants_pullback(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Chain rule: d output / d state from d output / d (|q|^2, |p|^2, q.p)."""
+    f = x.shape[1] // 2
+    q, p = x[:, :f], x[:, f:]
+    return np.concatenate([2 * g[:, :1] * q + g[:, 2:3] * p, 2 * g[:, 1:2] * p + g[:, 2:3] * q], axis=1)
 
 
 class _TanhMLP:
@@ -74,9 +89,11 @@ class _DynamicsBase(Method):
         steps: int = 1000,
         learning_rate: float = 3e-3,
         polish_steps: int = 500,
+        invariant_features: bool = False,
         random_state: int | None = None,
     ):
         self.hidden = hidden
+        self.invariant_features = invariant_features
         self.steps = steps
         self.learning_rate = learning_rate
         self.polish_steps = polish_steps
@@ -88,6 +105,7 @@ class _DynamicsBase(Method):
         check_parameter(owner, "steps", self.steps, _positive_int, "an integer >= 1")
         check_parameter(owner, "learning_rate", self.learning_rate, positive_number, "a number > 0")
         check_parameter(owner, "polish_steps", self.polish_steps, lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0, "an integer >= 0")
+        check_parameter(owner, "invariant_features", self.invariant_features, lambda v: isinstance(v, bool), "True or False")
         check_parameter(owner, "random_state", self.random_state, seed_or_none, "None or an integer >= 0")
         try:
             states = np.asarray(states, dtype=float)
@@ -146,6 +164,12 @@ class _DynamicsBase(Method):
         self.truth_ = None
         return self
 
+    def _inputs(self, x, lib=np):
+        """The network's input for states x (numpy or torch): the states themselves, or
+        with ``invariant_features`` the rotation invariants (|q|^2, |p|^2, q.p) (see the
+        subclasses for how each uses them)."""
+        return x
+
     def _train(self, states, derivatives):
         """One loop for both networks: full-batch Adam (``steps``, cosine learning-rate
         decay), then L-BFGS (``polish_steps`` iterations), on the squared error of the
@@ -153,8 +177,9 @@ class _DynamicsBase(Method):
         stalls near a 1e-3 relative error; L-BFGS takes the fit to ~1e-6, which is what
         long rollouts need (a two-body H_theta fitted to 1e-3 breaks rotational symmetry
         enough for the angular momentum to wander into a collision within 100 orbits).
-        Subclasses give the output width and ``_derivatives(module, z, scale)``, the
-        predicted time derivatives for standardised inputs z = (x - mean) / scale.
+        Subclasses give the output width and ``_derivatives(module, x, mean, scale)``, the
+        predicted time derivatives for raw states x, whose network inputs
+        ``_inputs(x)`` are standardised as (inputs - mean) / scale.
         Trains in float32 (a step costs ~1/1.4 of a float64 one on this CPU, and float32
         L-BFGS reached the float64 loss on two-body); ``_fast`` keeps a float64 numpy copy
         for energies and rollouts."""
@@ -162,16 +187,17 @@ class _DynamicsBase(Method):
 
         rng = np.random.default_rng(self.random_state)
         generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
-        mean, scale = states.mean(axis=0), states.std(axis=0)
+        inputs = self._inputs(states)
+        mean, scale = inputs.mean(axis=0), inputs.std(axis=0)
         scale = np.where(scale > 0, scale, 1.0)
-        module = make_mlp([states.shape[1], *self.hidden, self._output_width(states.shape[1])], "tanh", generator).float()
-        z = torch.tensor((states - mean) / scale, dtype=torch.float32)
+        module = make_mlp([inputs.shape[1], *self.hidden, self._output_width(states.shape[1])], "tanh", generator).float()
+        x = torch.tensor(states, dtype=torch.float32)
         target = torch.tensor(derivatives, dtype=torch.float32)
         weight = torch.tensor(1.0 / np.maximum(derivatives.std(axis=0), 1e-12) ** 2, dtype=torch.float32)
-        scale_t = torch.tensor(scale, dtype=torch.float32)
+        mean_t, scale_t = torch.tensor(mean, dtype=torch.float32), torch.tensor(scale, dtype=torch.float32)
 
         def loss_of():
-            return (((self._derivatives(module, z, scale_t) - target) ** 2) * weight).mean()
+            return (((self._derivatives(module, x, mean_t, scale_t) - target) ** 2) * weight).mean()
 
         optimizer = torch.optim.Adam(module.parameters(), lr=self.learning_rate)
         schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=self.steps)
@@ -194,7 +220,7 @@ class _DynamicsBase(Method):
             polish.step(closure)
         loss = loss_of()
         module = module.double()
-        self.network_ = Standardized(module, mean, scale)
+        self.network_ = Standardized(module, mean, scale)  # takes the network inputs, _inputs(states)
         self.training_loss_ = float(loss.detach())
         self._fast = _TanhMLP(module, mean, scale)
 
@@ -210,7 +236,11 @@ class HamiltonianNN(_DynamicsBase):
     """Hamiltonian neural network (Greydanus et al. 2019): learns a scalar H(q, p).
 
     ``fit(states, derivatives, names)`` with states ordered (q..., p...); training is
-    ``steps`` of Adam then ``polish_steps`` of L-BFGS (see ``_DynamicsBase._train``). Learned:
+    ``steps`` of Adam then ``polish_steps`` of L-BFGS (see ``_DynamicsBase._train``).
+    ``invariant_features=True`` makes H a function of (|q|^2, |p|^2, q.p) only: H is then
+    rotation-invariant by construction and its vector field conserves the angular momentum
+    exactly (Noether; a rollout moves it only by the integrator's error), for systems with
+    that symmetry (two-body). Learned:
     ``network_``, ``energy(states)``, ``vector_field(states)``; after
     ``closed_form(budget)``, ``equation_`` (symbolic regression of H).
     """
@@ -221,23 +251,32 @@ class HamiltonianNN(_DynamicsBase):
     def _output_width(self, dim: int) -> int:
         return 1
 
-    def _derivatives(self, module, z, scale):
-        """(dH/dp, -dH/dq) with H = module(z), z = (x - mean) / scale."""
+    def _inputs(self, x, lib=np):
+        return rotation_invariants(x, lib) if self.invariant_features else x
+
+    def _derivatives(self, module, x, mean, scale):
+        """(dH/dp, -dH/dq) with H = module((_inputs(x) - mean) / scale)."""
         import torch
 
-        z.requires_grad_(True)
-        (grad,) = torch.autograd.grad(module(z)[:, 0].sum(), z, create_graph=True)
-        grad = grad / scale
+        x = x.detach().requires_grad_(True)
+        energy = module((self._inputs(x, torch) - mean) / scale)[:, 0]
+        (grad,) = torch.autograd.grad(energy.sum(), x, create_graph=True)
         f = grad.shape[1] // 2
         return torch.cat([grad[:, f:], -grad[:, :f]], dim=1)
 
     def energy(self, states) -> np.ndarray:
         self._check_is_fitted("network_")
-        return self._fast.forward(np.atleast_2d(np.asarray(states, dtype=float)))[0][:, 0]
+        return self._fast.forward(self._inputs(np.atleast_2d(np.asarray(states, dtype=float))))[0][:, 0]
+
+    def energy_gradient(self, states) -> np.ndarray:
+        """dH_theta / d(q, p) for every row of ``states``."""
+        self._check_is_fitted("network_")
+        x = np.atleast_2d(np.asarray(states, dtype=float))
+        grad = self._fast.gradient(self._inputs(x))
+        return _invariants_pullback(x, grad) if self.invariant_features else grad
 
     def vector_field(self, states) -> np.ndarray:
-        self._check_is_fitted("network_")
-        grad = self._fast.gradient(np.atleast_2d(np.asarray(states, dtype=float)))
+        grad = self.energy_gradient(states)
         f = grad.shape[1] // 2
         return np.concatenate([grad[:, f:], -grad[:, :f]], axis=1)
 
@@ -264,7 +303,7 @@ class HamiltonianNN(_DynamicsBase):
         self._check_is_fitted("network_")
         X = self.training_states_
         reader = SymbolicGradients(max_degree=max_degree, extra_terms=list(extra_terms), max_invariants=1, random_state=self.random_state)
-        reader.fit(X, self._fast.gradient(X), self.names_)
+        reader.fit(X, self.energy_gradient(X), self.names_)
         self.gradient_reader_ = reader
         self.gradient_equation_ = reader.invariants_[0] if reader.invariants_ else None
         return self
@@ -313,7 +352,11 @@ class HamiltonianNN(_DynamicsBase):
 
 @register("plain_dynamics_nn")
 class PlainDynamicsNN(_DynamicsBase):
-    """The HNN paper's baseline: an MLP that outputs (dq/dt, dp/dt) directly."""
+    """The HNN paper's baseline: an MLP that outputs (dq/dt, dp/dt) directly.
+
+    ``invariant_features=True`` appends (|q|^2, |p|^2, q.p) to its inputs (the raw states
+    stay: a vector output cannot be built from invariants alone), so it sees the same
+    invariants as an HNN given them, without a symmetry built into its output."""
 
     taxonomy = Taxonomy(origin="post-hoc", mechanism="functional", scope="global", aim="discovering", level="low")
     interpretation_kind = "dynamics"
@@ -321,12 +364,20 @@ class PlainDynamicsNN(_DynamicsBase):
     def _output_width(self, dim: int) -> int:
         return dim
 
-    def _derivatives(self, module, z, scale):
-        return module(z)
+    def _inputs(self, x, lib=np):
+        if not self.invariant_features:
+            return x
+        join = np.concatenate if lib is np else lib.cat
+        return join([x, rotation_invariants(x, lib)], 1)
+
+    def _derivatives(self, module, x, mean, scale):
+        import torch
+
+        return module((self._inputs(x, torch) - mean) / scale)
 
     def vector_field(self, states) -> np.ndarray:
         self._check_is_fitted("network_")
-        return self._fast.forward(np.atleast_2d(np.asarray(states, dtype=float)))[0]
+        return self._fast.forward(self._inputs(np.atleast_2d(np.asarray(states, dtype=float))))[0]
 
     def interpret(self) -> Interpretation:
         self._check_is_fitted("network_")

@@ -34,6 +34,33 @@ def test_two_body_hamiltonian_is_learned_in_relative_coordinates():
     assert verdicts["learned H matches true H"].passed, verdicts["learned H matches true H"].reason
 
 
+def test_invariant_features_make_h_rotation_invariant_and_conserve_angular_momentum():
+    data = hamiltonian_trajectories("two_body", 6, 20, rng=np.random.default_rng(0))
+    hnn = HamiltonianNN(hidden=(16, 16), steps=100, polish_steps=0, invariant_features=True, random_state=0).fit_dataset(data)
+    x = np.random.default_rng(1).normal(size=(50, 4))
+    angle = 0.7
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    rotated = np.column_stack([x[:, :2] @ rotation.T, x[:, 2:] @ rotation.T])
+    assert np.allclose(hnn.energy(rotated), hnn.energy(x), atol=1e-12)
+    # dL/dt = x dpy/dt + py dx/dt - y dpx/dt - px dy/dt vanishes under the learned flow
+    v = hnn.vector_field(x)
+    assert np.max(np.abs(x[:, 0] * v[:, 3] + x[:, 3] * v[:, 0] - x[:, 1] * v[:, 2] - x[:, 2] * v[:, 1])) < 1e-12
+    # the chain rule through the invariants matches finite differences of H_theta
+    step = 1e-6
+    numeric = np.column_stack([(hnn.energy(x + step * e) - hnn.energy(x - step * e)) / (2 * step) for e in np.eye(4)])
+    assert np.allclose(hnn.energy_gradient(x), numeric, atol=1e-6)
+    # without the symmetry neither property holds for a network this small
+    raw = HamiltonianNN(hidden=(16, 16), steps=100, polish_steps=0, random_state=0).fit_dataset(data)
+    assert np.max(np.abs(raw.energy(rotated) - raw.energy(x))) > 1e-3
+
+
+def test_plain_network_with_invariant_features_sees_states_and_invariants():
+    data = hamiltonian_trajectories("two_body", 6, 20, rng=np.random.default_rng(0))
+    plain = PlainDynamicsNN(hidden=(8,), steps=20, polish_steps=0, invariant_features=True, random_state=0).fit_dataset(data)
+    assert plain.network_.module[0].in_features == 7
+    assert plain.vector_field(np.ones((3, 4))).shape == (3, 4)
+
+
 def test_energy_drift_known_answer():
     path = np.array([[[1.0, 0.0]], [[0.0, 1.0]], [[1.1, 0.0]]])  # H = q^2 + p^2: 1, 1, 1.21
     assert abs(energy_drift(lambda x: x[:, 0] ** 2 + x[:, 1] ** 2, path) - 0.21 / 3) < 1e-12
@@ -49,6 +76,8 @@ def test_bad_input_is_named():
         PlainDynamicsNN(steps=0).fit(np.ones((20, 2)), np.ones((20, 2)))
     with pytest.raises(ParameterError, match="polish_steps"):
         HamiltonianNN(polish_steps=-1).fit(np.ones((20, 2)), np.ones((20, 2)))
+    with pytest.raises(ParameterError, match="invariant_features"):
+        HamiltonianNN(invariant_features="yes").fit(np.ones((20, 2)), np.ones((20, 2)))
     with pytest.raises(DataError, match="kind 'trajectories'"):
         from physlens.data.invariants import relativistic_events
 
