@@ -124,7 +124,7 @@ SUITE: dict[str, SuiteDataset] = {
 # defaults. Seeds are not set here: every method with a random_state gets the run's seed.
 SETTINGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "symbolic": ({"budget": 3.0}, {"budget": 15.0}),
-    "kan": ({"steps": 300, "width": (2,)}, {"steps": 1000}),
+    "kan": ({"steps": 300, "width": (2,), "lbfgs_steps": 50}, {"steps": 1000}),
     "dynamics": ({"n_models": 10}, {"n_models": 40}),
     "hnn": ({"steps": 500, "hidden": (32, 32)}, {"steps": 2000}),
     "plain_dynamics_nn": ({"steps": 500, "hidden": (32, 32)}, {"steps": 2000}),

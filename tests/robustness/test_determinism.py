@@ -84,7 +84,7 @@ SMALL = {  # hyperparameters per method: seconds, not minutes
     "neighbour_attention": dict(steps=30, hidden=16, grid_points=64),
     "hnn": dict(steps=30, hidden=(16,)),
     "plain_dynamics_nn": dict(steps=30, hidden=(16,)),
-    "kan": dict(steps=40, width=(2,), n_basis=5),
+    "kan": dict(steps=40, width=(2,), n_basis=5, lbfgs_steps=20),
     "phases-pca": dict(bootstrap=3),
     "phases-autoencoder": dict(epochs=2, bootstrap=3, max_training_samples=100),
     "phases-classifier": dict(epochs=2, bootstrap=3, max_training_samples=100),
