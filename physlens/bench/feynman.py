@@ -167,8 +167,8 @@ def _run_one(dataset, identifier, method, parameters, seed, noise, budget, n_sam
     X, y = dataset.X, dataset.y
     train, test = slice(0, n_samples), slice(n_samples, None)
     truth = dataset.truth.equations.get(dataset.target_name)
-    units = dataset.units(names) if all(dataset.units(names)) else None
-    y_unit = dataset.variable(dataset.target_name).unit if units else None
+    units = dataset.known_units([*names, dataset.target_name])
+    units, y_unit = (units[:-1], units[-1]) if units else (None, None)
     start = time.perf_counter()
     error = None
     try:

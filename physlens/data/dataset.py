@@ -151,6 +151,12 @@ class Dataset:
         names = names if names is not None else [v.name for v in self.variables]
         return [self.variable(n).unit for n in names]
 
+    def known_units(self, names: list[str]) -> list[str] | None:
+        """The units of ``names`` when the table states units at all (an empty unit beside
+        stated ones is dimensionless, like an angle in a Feynman table), else None."""
+        units = self.units(names)
+        return units if any(units) else None
+
     # -- derived datasets ------------------------------------------------------------
     def with_arrays(self, arrays: Mapping[str, np.ndarray], **provenance: Any) -> "Dataset":
         merged = dict(self.arrays)

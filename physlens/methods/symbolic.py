@@ -448,9 +448,8 @@ class SymbolicRegressor(Method):
     def fit_dataset(self, dataset, progress=None):
         """Fit inputs -> target of a table Dataset, with its units; score against its truth."""
         names = dataset.input_names
-        has_units = all(v.unit for v in dataset.variables if v.role in ("input", "target"))
-        units = dataset.units(names) if has_units else None
-        y_units = dataset.variable(dataset.target_name).unit if has_units else None
+        units = dataset.known_units([*names, dataset.target_name])
+        units, y_units = (units[:-1], units[-1]) if units else (None, None)
         self.fit(dataset.X, dataset.y, names=names, X_units=units, y_units=y_units, progress=progress)
         self.target_name_ = dataset.target_name
         if dataset.truth is not None and dataset.target_name in dataset.truth.equations:
