@@ -49,3 +49,22 @@ def test_same_seed_same_data():
 def test_unknown_equation():
     with pytest.raises(DataError, match="unknown Feynman equation 'I.99.9'"):
         feynman_equation("I.99.9")
+
+
+def test_a_dimensionless_column_keeps_the_table_units_known():
+    # I.12.11 has an angle (unit ""): its units are still known, "" meaning dimensionless
+    dataset = simulate_feynman("I.12.11", n_samples=50, rng=0)
+    names = dataset.input_names
+    units = dataset.known_units([*names, dataset.target_name])
+    assert units is not None and units[names.index("theta")] == ""
+    assert parse_unit(units[names.index("theta")]) == parse_unit("")
+    assert dataset.known_units(["theta"]) is None  # only empty units: none stated
+
+
+def test_symbolic_fit_dataset_reduces_by_units_with_an_angle_column():
+    from physlens.methods.symbolic import SymbolicRegressor
+
+    dataset = simulate_feynman("I.12.11", n_samples=400, rng=0)
+    method = SymbolicRegressor(budget=5, evaluations=2000, random_state=0, run_null_test=False).fit_dataset(dataset)
+    assert method.reduction_ is not None  # dimensional analysis ran: q*B*v scale, groups Ef/(B v) and theta
+    assert len(method.reduction_["groups"]) == 2
