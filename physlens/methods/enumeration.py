@@ -157,11 +157,13 @@ def _through_functions(values: np.ndarray, outer, outer_values) -> list[_Transfo
 
 
 def _target_transforms(Z: np.ndarray, target: np.ndarray, symbols: list[sympy.Symbol]) -> list[_Transform]:
-    """The target t through 1/t, t**2, sqrt(|t|), log|t| (and itself); each of these
-    times z_j**k for small k; and each of them applied to t * z_j**k. So
+    """The target t through 1/t, t**2, sqrt(|t|), log|t| (and itself, and sin t for an
+    angle); each of these times z_j**k for small k; and each of them applied to t * z_j**k. So
     z**3/(exp(z) - 1) is found as 1/(exp(z) - 1) for t / z**3, and a Gaussian
     exp(-d**2/(2 s**2))/s as an affine function of (d/s)**2 for log(t * s)."""
     transforms = _through_functions(target, lambda e: e, lambda e, rows: e)
+    if np.all(np.abs(target) <= math.pi / 2):  # an angle: t = asin(g) is sin(t) = g (Snell's law)
+        transforms.append(_Transform(np.sin(target), sympy.asin, lambda e, rows: np.arcsin(e)))
     for j, symbol in enumerate(symbols):
         if np.any(Z[:, j] == 0):
             continue

@@ -108,3 +108,12 @@ def test_two_terms_do_not_fit_a_law_of_three():
     target = np.sin(z0 * z1) + np.exp(-z0) * z1 + np.log(z0 + z1**2)
     found = enumerate_expressions(np.column_stack([z0, z1]), target, ["z0", "z1"], max_size=5, rng=0)
     assert found[0].r2 < 1 - 1e-6
+
+
+def test_an_angle_given_by_its_sine_is_found():
+    # Snell's law (I.26.2): theta1 = asin(n sin(theta2)), found as sin(t) = n*sin(theta2)
+    rng = np.random.default_rng(5)
+    n, theta2 = rng.uniform(0, 1, 2000), rng.uniform(1, 5, 2000)
+    target = np.arcsin(n * np.sin(theta2))
+    found = enumerate_expressions(np.column_stack([n, theta2]), target, ["n", "theta2"], max_size=4, rng=0)
+    assert exact_match(found[0].expression, parse_expression("asin(n*sin(theta2))", ["n", "theta2"]))
