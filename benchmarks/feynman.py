@@ -33,13 +33,16 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--sample", type=int, default=0, help="a seeded random sample of this many equations (0: all)")
     parser.add_argument("--sample-seed", type=int, default=2026, help="seed of that sample (2026: the sample used while developing)")
+    parser.add_argument("--equations", default=None, help="comma-separated Feynman ids (instead of all or a sample)")
     parser.add_argument("--methods", default="physlens,physlens-no-units,physlens-no-structure,physlens-no-enumeration,"
                         "physlens-no-separability,operon,operon-default,gplearn")
     parser.add_argument("--store", default=None)
     parser.add_argument("--workers", type=int, default=1, help="local Dask processes; with more than 1 each engine runs on one thread")
     args = parser.parse_args()
     equations = list(feynman_equations())
-    if args.sample:
+    if args.equations:
+        equations = [e.strip() for e in args.equations.split(",")]
+    elif args.sample:
         equations = sorted(np.random.default_rng(args.sample_seed).choice(equations, args.sample, replace=False).tolist())
     store_path = args.store or str(Path(tempfile.mkdtemp()) / "feynman.sqlite")
     with ResultsStore(store_path) as store:

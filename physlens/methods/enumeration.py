@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -49,7 +49,8 @@ PAIR_KNOTS = 8
 TERM_SIZE = 5  # each term of a two-term law c0 + c1*g1 + c2*g2 has at most this many nodes
 TERM_LEADS = 4  # first terms tried per target transformation and term size
 MAX_TERMS = 12_000  # expressions eligible as terms, the shortest first
-RATIO_COLUMNS = 2_000  # (denominator, transformation) pairs tried as ratios
+RATIO_COLUMNS = 2_000  # (denominator, transformation) pairs tried as ratios of a transformation times z**k
+PLAIN_DENOMINATORS = 300  # denominators tried for each plain transformation of t
 RESCORED = 20  # two-term leaders per kept one that are judged again on the target
 
 
@@ -139,6 +140,7 @@ class _Transform:
     values: np.ndarray
     inverse: Callable[[sympy.Expr], sympy.Expr]
     inverse_values: Callable[[np.ndarray, np.ndarray], np.ndarray]  # (T-values, Z rows) -> target
+    plain: bool = False  # a function of t alone (no factor z**k)
 
 
 def _through_functions(values: np.ndarray, outer, outer_values) -> list[_Transform]:
@@ -164,6 +166,7 @@ def _target_transforms(Z: np.ndarray, target: np.ndarray, symbols: list[sympy.Sy
     transforms = _through_functions(target, lambda e: e, lambda e, rows: e)
     if np.all(np.abs(target) <= math.pi / 2):  # an angle: t = asin(g) is sin(t) = g (Snell's law)
         transforms.append(_Transform(np.sin(target), sympy.asin, lambda e, rows: np.arcsin(e)))
+    transforms = [replace(t, plain=True) for t in transforms]
     for j, symbol in enumerate(symbols):
         if np.any(Z[:, j] == 0):
             continue
@@ -427,11 +430,13 @@ def _two_term_leaders(pool: _Pool, sampled: np.ndarray, transforms: list[_Transf
         leads = min(TERM_LEADS, len(within))
         leaders.append(within[np.argpartition(-np.abs(correlation[within]), leads - 1, axis=0)[:leads]])
     leaders = np.vstack(leaders)  # (leads, transformations)
-    denominators = range(min(len(ids), max(1, RATIO_COLUMNS // sampled.shape[1])))
+    # denominators: the shortest terms, more of them for the plain transformations of t
+    denominators = [range(min(len(ids), PLAIN_DENOMINATORS if transform.plain else max(1, RATIO_COLUMNS // len(transforms))))
+                    for transform in transforms]
     # (transformation, kind, first term or denominator), by transformation: the plain
     # transformations of t come first, so a deadline cuts the more contrived ones
     columns = sorted([(t, "sum", int(i)) for t in range(sampled.shape[1]) for i in leaders[:, t]]
-                     + [(t, "ratio", i) for t in range(sampled.shape[1]) for i in denominators], key=lambda c: c[0])
+                     + [(t, "ratio", i) for t in range(sampled.shape[1]) for i in denominators[t]], key=lambda c: c[0])
     firsts = np.column_stack([Gc[i] / math.sqrt(power[i]) if kind == "sum" else targets[:, t] for t, kind, i in columns])
     # a ratio's g2 centred: T*(g2 - mean) differs from T*g2 by a multiple of T, which is in the fit
     goals = np.column_stack([targets[:, t] if kind == "sum" else _unit(sampled[:, t] * Gc[i]) for t, kind, i in columns])
