@@ -43,6 +43,7 @@ from physlens.methods.base import (
     register,
     seed_or_none,
 )
+from physlens.methods.symbolic_gradients import minimize_lbfgs
 from physlens.validate.verdict import Verdict
 
 
@@ -254,24 +255,6 @@ def _site_cross_entropy(J, h, inputs, targets, n_states):
     return F.cross_entropy(logits.reshape(-1, n_states), targets.reshape(-1))
 
 
-def _lbfgs(parameters, loss_fn, max_iter: int) -> int:
-    import torch
-
-    optimizer = torch.optim.LBFGS(
-        parameters, lr=1.0, max_iter=max_iter, history_size=30, line_search_fn="strong_wolfe",
-        tolerance_grad=1e-7, tolerance_change=1e-9,
-    )
-
-    def closure():
-        optimizer.zero_grad()
-        loss = loss_fn()
-        loss.backward()
-        return loss
-
-    optimizer.step(closure)
-    return int(optimizer.state[optimizer._params[0]].get("n_iter", 0))
-
-
 @register("pseudo_likelihood")
 class PseudoLikelihood(_CouplingMethod):
     """Pseudo-likelihood maximisation of a generalised Potts model with L2 penalty
@@ -304,7 +287,7 @@ class PseudoLikelihood(_CouplingMethod):
             Jm = J * mask
             return _site_cross_entropy(Jm, h, inputs, targets, q) + self.l2 * (Jm**2).sum() / N
 
-        self.n_iter_ = _lbfgs([J, h], loss_fn, self.max_iter)
+        self.n_iter_ = minimize_lbfgs([J, h], loss_fn, self.max_iter)
         return (J * mask).detach().numpy(), h.detach().numpy()
 
 
@@ -398,11 +381,11 @@ class FactoredAttention(_CouplingMethod):
             full = (inputs, targets)
             rows = torch.randperm(n, generator=generator)[: self.warm_start_samples]
             inputs, targets = full[0][rows], full[1][rows]
-            warm = _lbfgs(parameters, loss_fn, self.max_iter)
+            warm = minimize_lbfgs(parameters, loss_fn, self.max_iter)
             inputs, targets = full
-            self.n_iter_ = warm + _lbfgs(parameters, loss_fn, max(1, self.max_iter // 4))
+            self.n_iter_ = warm + minimize_lbfgs(parameters, loss_fn, max(1, self.max_iter // 4))
         else:
-            self.n_iter_ = _lbfgs(parameters, loss_fn, self.max_iter)
+            self.n_iter_ = minimize_lbfgs(parameters, loss_fn, self.max_iter)
         with torch.no_grad():
             self.attention_ = self._attention(Q, K, eye).numpy()
             self.values_ = V.detach().numpy().copy()

@@ -16,7 +16,7 @@ import numpy as np
 
 from physlens.errors import DataError
 from physlens.methods.base import Interpretation, Method, Taxonomy, check_parameter, positive_number, register, seed_or_none
-from physlens.methods.symbolic_gradients import Standardized, make_mlp, torch_threads
+from physlens.methods.symbolic_gradients import Standardized, make_mlp, minimize_lbfgs, torch_threads
 from physlens.validate.invariants import affine_r2, drift_verdict, hamiltonian_verdict
 from physlens.validate.verdict import Verdict
 
@@ -208,16 +208,8 @@ class _DynamicsBase(Method):
             optimizer.step()
             schedule.step()
         if self.polish_steps:
-            polish = torch.optim.LBFGS(module.parameters(), lr=1.0, max_iter=self.polish_steps, history_size=50, line_search_fn="strong_wolfe",
-                                       tolerance_grad=1e-12, tolerance_change=1e-15)
-
-            def closure():
-                polish.zero_grad()
-                value = loss_of()
-                value.backward()
-                return value
-
-            polish.step(closure)
+            minimize_lbfgs(list(module.parameters()), loss_of, self.polish_steps, history_size=50,
+                           tolerance_grad=1e-12, tolerance_change=1e-15)
         loss = loss_of()
         module = module.double()
         self.network_ = Standardized(module, mean, scale)  # takes the network inputs, _inputs(states)

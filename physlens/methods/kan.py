@@ -28,7 +28,7 @@ import sympy
 from physlens.errors import DataError
 from physlens.expr import symbols_for, to_function
 from physlens.methods.base import Interpretation, Method, Taxonomy, check_parameter, positive_number, register, seed_or_none
-from physlens.methods.symbolic_gradients import torch_threads
+from physlens.methods.symbolic_gradients import minimize_lbfgs, torch_threads
 from physlens.validate.verdict import Verdict
 
 __all__ = ["KolmogorovArnoldNetwork", "SNAP_LIBRARY", "fit_edge"]
@@ -285,19 +285,14 @@ def _lbfgs(network, x, target, iterations, splines=True):
     if not parameters or iterations < 1:
         return
     saved = [p.detach().clone() for p in parameters]
-    optimizer = torch.optim.LBFGS(parameters, lr=1.0, max_iter=iterations, history_size=20, line_search_fn="strong_wolfe", tolerance_grad=1e-12, tolerance_change=1e-15)
 
-    def closure():
-        optimizer.zero_grad()
+    def mean_squared_error():
         prediction, _ = network.forward(x)
-        loss = torch.mean((prediction - target) ** 2)
-        loss.backward()
-        return loss
+        return torch.mean((prediction - target) ** 2)
 
-    optimizer.step(closure)
+    minimize_lbfgs(parameters, mean_squared_error, iterations, history_size=20, tolerance_grad=1e-12, tolerance_change=1e-15)
     with torch.no_grad():
-        prediction, _ = network.forward(x)
-        if not bool(torch.isfinite(torch.mean((prediction - target) ** 2))):
+        if not bool(torch.isfinite(mean_squared_error())):
             for p, old in zip(parameters, saved):
                 p.copy_(old)
 

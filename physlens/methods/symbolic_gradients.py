@@ -484,6 +484,25 @@ class SymbolicGradients(Method):
         )
 
 
+def minimize_lbfgs(parameters, loss_fn, max_iter: int, *, history_size: int = 30,
+                   tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9) -> int:
+    """Minimise ``loss_fn()`` over torch ``parameters`` by L-BFGS with a strong-Wolfe line
+    search (one ``step`` of up to ``max_iter`` iterations); returns the iterations used."""
+    import torch
+
+    optimizer = torch.optim.LBFGS(parameters, lr=1.0, max_iter=max_iter, history_size=history_size, line_search_fn="strong_wolfe",
+                                  tolerance_grad=tolerance_grad, tolerance_change=tolerance_change)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = loss_fn()
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    return int(optimizer.state[optimizer._params[0]].get("n_iter", 0))
+
+
 def make_mlp(sizes: Sequence[int], activation: str, generator) -> "Any":
     """A float64 torch MLP whose weights come from a local ``torch.Generator`` (never the
     global seed). ``activation``: "silu", "tanh" or "softplus" (smooth, so that input
