@@ -52,6 +52,9 @@ MAX_TERMS = 12_000  # expressions eligible as terms, the shortest first
 RATIO_COLUMNS = 2_000  # (denominator, transformation) pairs tried as ratios of a transformation times z**k
 PLAIN_DENOMINATORS = 300  # denominators tried for each plain transformation of t
 RESCORED = 20  # two-term leaders per kept one that are judged again on the target
+NOISY = 1e-5  # noise share (of the target's variance) above which data count as noisy
+SAMPLE_POINTS = {False: 48, True: 200}
+NOISE_TIES = 3  # terms whose fits differ by less than this many noise shares are ties  # enumeration sample points, for clean and for noisy data
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,38 @@ def _through_functions(values: np.ndarray, outer, outer_values) -> list[_Transfo
     return found
 
 
+def noise_share(Z: np.ndarray, target: np.ndarray, rng: np.random.Generator | None = None, *, queries: int = 2000) -> float:
+    """The share of the target's variance that is noise, estimated without a law: at
+    ``queries`` rows, a local quadratic fit in the inputs to the nearest rows, its
+    residual at the row itself corrected by its leverage. Inputs of one sign enter as
+    log|z|, all standardised. Round-off-free data give about 1e-6 or less (the local fit's
+    own error); noisy data their noise to a few per cent."""
+    from scipy.spatial import cKDTree
+
+    rng = np.random.default_rng(rng)
+    n, m = Z.shape
+    if m == 0 or np.var(target) == 0:
+        return 0.0
+    with np.errstate(all="ignore"):
+        logged = np.column_stack([np.log(np.abs(c)) if (np.all(c > 0) or np.all(c < 0)) else c for c in Z.T])
+    spread = logged.std(axis=0)
+    if not np.all(np.isfinite(logged)) or np.any(spread == 0):
+        return 0.0
+    scaled = (logged - logged.mean(axis=0)) / spread
+    squares = [(a, b) for a in range(m) for b in range(a, m)]
+    neighbours = min(n, 2 * (1 + m + len(squares)) + 6)
+    rows = rng.choice(n, size=min(queries, n), replace=False)
+    _, near = cKDTree(scaled).query(scaled[rows], k=neighbours)  # each row is its own nearest
+    offsets = scaled[near] - scaled[rows][:, None, :]
+    design = np.concatenate([np.ones((len(rows), neighbours, 1)), offsets]
+                            + [offsets[:, :, [a]] * offsets[:, :, [b]] for a, b in squares], axis=2)
+    inverse = np.linalg.pinv(design)  # (rows, parameters, neighbours)
+    coefficients = inverse @ target[near][..., None]
+    residual = target[rows] - coefficients[:, 0, 0]  # the fit at the row itself (offset 0)
+    leverage = inverse[:, 0, 0]
+    return float(np.mean(residual**2 / np.maximum(1 - leverage, 1e-3)) / np.var(target))
+
+
 def _target_transforms(Z: np.ndarray, target: np.ndarray, symbols: list[sympy.Symbol]) -> list[_Transform]:
     """The target t through 1/t, t**2, sqrt(|t|), log|t| (and itself, and sin t for an
     angle); each of these times z_j**k for small k; and each of them applied to t * z_j**k. So
@@ -199,6 +234,7 @@ def enumerate_expressions(
     n_points: int = 48,
     keep: int = 12,
     exact_within: float = 1e-12,
+    noise: float = 0.0,
     deadline: float | None = None,
     rng: np.random.Generator | None = None,
 ) -> list[Scored]:
@@ -210,7 +246,9 @@ def enumerate_expressions(
     estimated from the last one, would overrun the deadline is not started); the
     enumeration at each size is complete unless the cap cut it. Fits within
     ``exact_within`` (1 - R2) of perfect count as exact: among them the shortest wins,
-    and enumeration stops at the first size that has one."""
+    and enumeration stops at the first size that has one. ``noise`` (the noise's share of
+    the target's variance, :func:`noise_share`) makes two-term laws prefer short terms
+    that fit as well within the noise."""
     rng = np.random.default_rng(rng)
     n, m = Z.shape
     if m == 0 or np.ptp(target) == 0:
@@ -307,7 +345,7 @@ def enumerate_expressions(
         if best and max(item[0] for item in best) > 1 - exact_within:
             break  # an exact law (to round-off) at this size: larger ones are not simpler
         if size == TERM_SIZE:  # two-term laws from the terms built so far, before longer single ones
-            pairs = _two_term_leaders(pool, sampled, transforms, points, y, keep, deadline)
+            pairs = _two_term_leaders(pool, sampled, transforms, points, y, keep, deadline, noise)
             # exact on the sample points, and on every row? Three fitted constants can bend two
             # terms to within 1e-12 of a law of one input, so stopping asks for 100x more
             strict = 1e-2 * exact_within
@@ -318,7 +356,7 @@ def enumerate_expressions(
                     break
     exact = best and max(item[0] for item in best) > 1 - exact_within
     if pairs is None and not exact and (deadline is None or time.perf_counter() < deadline):
-        pairs = _two_term_leaders(pool, sampled, transforms, points, y, keep, deadline)  # the enumeration stopped short of TERM_SIZE
+        pairs = _two_term_leaders(pool, sampled, transforms, points, y, keep, deadline, noise)  # the enumeration stopped short of TERM_SIZE
     pairs = pairs or []
 
     # the best distinct laws, a and b refitted on every row, scored on the target itself
@@ -379,10 +417,13 @@ def _terms(pool: _Pool) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]], 
 
 
 def _best_completions(Gc: np.ndarray, power: np.ndarray, firsts: np.ndarray, goals: np.ndarray,
-                      deadline: float | None) -> list[tuple[float, int]]:
+                      deadline: float | None, noise: float = 0.0) -> list[tuple[int, float, int]]:
     """For each column k, the term j whose part orthogonal to (1, firsts[:, k]) best
-    explains the part of goals[:, k] that (1, firsts[:, k]) leaves: returns (R2 of
-    goals[:, k] on (1, first, term j), j), or nothing for columns the deadline cut.
+    explains the part of goals[:, k] that (1, firsts[:, k]) leaves: returns (k, R2 of
+    goals[:, k] on (1, first, term j), j), or nothing for columns the deadline cut. On
+    noisy data (``noise``: the noise's share of the target's variance) the shortest term
+    within the noise of the best comes too: noise decides between near-twins
+    (cos(z)**2 and exp(sin(cos(z))**2)), and length should.
     Columns are centred and of unit norm; all terms are scored at once by two products."""
     found = []
     block = max(1, 2_000_000 // len(Gc))
@@ -397,8 +438,13 @@ def _best_completions(Gc: np.ndarray, power: np.ndarray, firsts: np.ndarray, goa
             gain = np.where(remainder > 1e-9 * power[:, None], (Gc @ rest) ** 2 / remainder, 0.0)
         for k in range(U.shape[1]):
             # the shortest of the terms that explain the rest equally well (terms are by size)
-            j = int(np.argmax(gain[:, k] >= gain[:, k].max() * (1 - 1e-9)))
-            found.append((float(along[k] ** 2 + gain[j, k]), j))
+            top = gain[:, k].max()
+            j = int(np.argmax(gain[:, k] >= top * (1 - 1e-9)))
+            found.append((start + k, float(along[k] ** 2 + gain[j, k]), j))
+            if noise > 0:
+                short = int(np.argmax(gain[:, k] >= top - NOISE_TIES * noise))
+                if short != j:
+                    found.append((start + k, float(along[k] ** 2 + gain[short, k]), short))
     return found
 
 
@@ -408,7 +454,7 @@ def _unit(columns: np.ndarray) -> np.ndarray:
 
 
 def _two_term_leaders(pool: _Pool, sampled: np.ndarray, transforms: list[_Transform], points: np.ndarray, y: np.ndarray,
-                      keep: int, deadline: float | None) -> list:
+                      keep: int, deadline: float | None, noise: float = 0.0) -> list:
     """Laws of two short enumerated terms g1, g2 under a target transformation T:
 
     * sums T = c0 + c1*g1 + c2*g2 whose terms share inputs, so separability cannot split
@@ -441,7 +487,8 @@ def _two_term_leaders(pool: _Pool, sampled: np.ndarray, transforms: list[_Transf
     # a ratio's g2 centred: T*(g2 - mean) differs from T*g2 by a multiple of T, which is in the fit
     goals = np.column_stack([targets[:, t] if kind == "sum" else _unit(sampled[:, t] * Gc[i]) for t, kind, i in columns])
     found = []
-    for (t, kind, i), (r2, j) in zip(columns, _best_completions(Gc, power, firsts, goals, deadline)):
+    for k, r2, j in _best_completions(Gc, power, firsts, goals, deadline, noise):
+        t, kind, i = columns[k]
         terms = (ids[i], ids[j]) if kind == "sum" else (ids[j], ids[i])
         found.append((r2, int(sizes[i] + sizes[j] + (1 if kind == "sum" else 3)), kind, terms, t))
     found.sort(key=lambda item: (-item[0], item[1]))

@@ -14,7 +14,6 @@ and a black-box noise floor decide whether a law was found at all.
 from __future__ import annotations
 
 import math
-import os
 import time
 import warnings
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from physlens.methods.base import (
     register,
     seed_or_none,
 )
-from physlens.methods.enumeration import enumerate_expressions, separable_laws
+from physlens.methods.enumeration import NOISY, SAMPLE_POINTS, enumerate_expressions, noise_share, separable_laws
 from physlens.units import Dimension, parse_unit, pi_groups, unit_solution
 from physlens.validate.dimensions import dimensional_consistency, expression_dimension
 from physlens.validate.fit import heldout_accuracy, null_test, r2_score
@@ -43,8 +42,12 @@ from physlens.validate.verdict import Verdict
 FUNCTIONS = "sqrt,exp,log,sin,cos"
 _MSE_FLOOR = 1e-13  # relative to var(y): below this, errors are floating-point round-off
 _SNAP_FLOOR = 1e-10  # relative to var(y): a snap costing less than this is never refused
+JOINT_SNAP = 0.01  # relative distance within which all constants are first snapped together
 MAX_ENUMERATED_INPUTS = 3  # exhaustive enumeration of short laws when at most this many inputs remain
 ENUMERATION_SHARE = 0.3  # of the search's time
+FLOOR_MARGIN = 1.1  # a law whose error is within this factor of the estimated noise leaves only noise
+CLEAR_OF_NOISE = 10  # on noisy data enumeration uses the rows where |target| exceeds this many noise std
+MIN_CLEAR_ROWS = 500
 REPRODUCIBLE_SIZES = {1: 7, 2: 5, 3: 4}  # enumeration depth by number of inputs, under an evaluation budget
 
 
@@ -80,11 +83,6 @@ def _evaluate(expression: sympy.Expr, names: list[str], X: np.ndarray) -> np.nda
     return values
 
 
-def _fits_exactly(expression: sympy.Expr, names: list[str], X: np.ndarray, y: np.ndarray) -> bool:
-    """True when the expression reproduces y to floating-point round-off."""
-    return _mse(_evaluate(expression, names, X), y) <= _MSE_FLOOR * float(np.var(y))
-
-
 def _mse(values: np.ndarray, y: np.ndarray) -> float:
     if not np.all(np.isfinite(values)):
         return math.inf
@@ -100,8 +98,12 @@ def refit_constants(expression: sympy.Expr, names: list[str], X: np.ndarray, y: 
         return expression
     params = sympy.symbols(f"physlens_c0:{len(floats)}")
     template = expression.xreplace(dict(zip(floats, params)))
+    # sqrt and log of |u| while fitting: a start where u < 0 on a few rows (a snapped
+    # constant moved the law off its domain) is then a smooth problem the fit can leave,
+    # not a wall of non-finite values; the caller judges the result on the real law
+    lenient = {"sqrt": lambda u: np.sqrt(np.abs(u)), "log": lambda u: np.log(np.abs(u))}
     try:
-        f = sympy.lambdify([*symbols_for(names).values(), *params], template, modules="numpy")
+        f = sympy.lambdify([*symbols_for(names).values(), *params], template, modules=[lenient, "numpy"])
     except Exception:
         return expression
     columns = list(X.T)
@@ -155,6 +157,23 @@ def snap_on_data(
         visit(law, 0)
         return sorted(depth, key=lambda f: (-depth[f], abs(float(f))))
 
+    # all at once first, each constant to the simplest number within 1% of it: one at a
+    # time, with the others refitted, a law at the edge of its domain (a distance whose
+    # square reaches 0) leaves it, as the refitted constants drift, where together they
+    # keep it
+    together = {}
+    for number in current.atoms(sympy.Float):
+        value = float(number)
+        close = [c for c in simple_numbers(value)[:5] if abs(float(c) - value) <= JOINT_SNAP * abs(value)]
+        if close or abs(value) < JOINT_SNAP**2:
+            together[number] = close[0] if close else sympy.Integer(0)
+    if together:
+        trial = current.xreplace(together)
+        if trial.atoms(sympy.Float):
+            trial = refit_constants(trial, names, *train)
+        trial_mse = _mse(_evaluate(trial, names, X_valid), y_valid)
+        if trial_mse <= current_mse * (1 + tolerance) + floor:
+            current, current_mse = trial, trial_mse
     refused: set[sympy.Float] = set()
     for _ in range(4 * len(expression.atoms(sympy.Float))):  # each snap removes a constant
         if deadline is not None and time.perf_counter() > deadline:
@@ -552,24 +571,38 @@ class SymbolicRegressor(Method):
             # with an evaluation budget every stage is bounded by size, not by the clock,
             # so the same seed gives the same law on any machine
             reproducible = self.evaluations is not None
+            # on noisy data a law that leaves only the noise needs no further search either
+            Zt, tt = Z[train_rows], target[train_rows]
+            share = noise_share(Zt, tt, np.random.default_rng(0)) if Z.shape[1] <= MAX_ENUMERATED_INPUTS else 0.0
+            noise_mse = share * float(np.var(tt))
+            noisy = NOISY < share < 0.5  # (a share near 1 is data without signal: searched in full)
+
+            def at_floor(mse: float) -> bool:  # mse of a law on the training rows
+                return mse <= _MSE_FLOOR * float(np.var(tt)) or (noisy and mse <= FLOOR_MARGIN * noise_mse)
+
             if self.use_enumeration and Z.shape[1] <= MAX_ENUMERATED_INPUTS:
                 enumeration_end = None if reproducible else time.perf_counter() + ENUMERATION_SHARE * max(deadline - time.perf_counter(), 1.0)
-                enumerated = enumerate_expressions(Z[train_rows], target[train_rows], z_names, deadline=enumeration_end, rng=rng,
-                                                   max_size=REPRODUCIBLE_SIZES[Z.shape[1]] if reproducible else 9)
+                # rows where the noise swamps the target would make 1/t or log|t| noise:
+                # the enumeration sees the rows where the target stands clear of it
+                clear = np.abs(tt) > CLEAR_OF_NOISE * math.sqrt(noise_mse)
+                if share < 1e-7 or clear.sum() < max(MIN_CLEAR_ROWS, 0.3 * len(tt)):
+                    clear = np.ones(len(tt), dtype=bool)
+                enumerated = enumerate_expressions(Zt[clear], tt[clear], z_names, deadline=enumeration_end, rng=rng,
+                                                   max_size=REPRODUCIBLE_SIZES[Z.shape[1]] if reproducible else 9,
+                                                   n_points=SAMPLE_POINTS[share > NOISY], noise=share if noisy else 0.0)
                 raw.extend(s.expression for s in enumerated)
-                # a law exact to round-off needs no further search (noise-free data only)
-                exact = any(s.r2 > 1 - _MSE_FLOOR for s in enumerated)
+                exact = any(at_floor((1 - s.r2) * float(np.var(tt[clear]))) for s in enumerated)
             separability_end = None if reproducible else time.perf_counter() + ENUMERATION_SHARE * (deadline - time.perf_counter())
             # an additive spline fit takes about a second: not worth starting with less
             if self.use_separability and not exact and Z.shape[1] >= 2 and (reproducible or separability_end - time.perf_counter() > 1.0):
                 noise_floor = max(0.0, 1.0 - getattr(self, "r2_surrogate_", 0.0))
-                separated = separable_laws(Z[train_rows], target[train_rows], z_names, noise_floor=noise_floor,
+                separated = separable_laws(Zt, tt, z_names, noise_floor=noise_floor,
                                            deadline=separability_end, rng=rng, max_size=REPRODUCIBLE_SIZES[2] if reproducible else 9)
                 raw.extend(separated)
-                exact = any(_fits_exactly(law, z_names, Z[train_rows], target[train_rows]) for law in separated)
+                exact = any(at_floor(_mse(_evaluate(law, z_names, Zt), tt)) for law in separated)
             if not exact:
                 search_end = time.perf_counter() + 0.8 * max(deadline - time.perf_counter(), 1.0)
-                raw.extend(self._operon(Z[train_rows], target[train_rows], z_names, rng, search_end))
+                raw.extend(self._operon(Zt, tt, z_names, rng, search_end))
         substitution = dict(zip(symbols_for(z_names).values(), group_exprs))
         candidates, seen = [], set()
         train, valid = (X[train_rows], y[train_rows]), (X[valid_rows], y[valid_rows])
