@@ -54,6 +54,9 @@ PLAIN_DENOMINATORS = 300  # denominators tried for each plain transformation of 
 RESCORED = 20  # two-term leaders per kept one that are judged again on the target
 NOISY = 1e-5  # noise share (of the target's variance) above which data count as noisy
 SAMPLE_POINTS = {False: 48, True: 200}
+DOMINANT_POINT = 0.5  # a transformed target with one sample point this share of its variance is not fitted
+CLEAR_OF_NOISE = 10  # on noisy data enumeration uses the rows where |target| exceeds this many noise deviations
+MIN_CLEAR_ROWS = 500
 NOISE_TIES = 3  # terms whose fits differ by less than this many noise shares are ties  # enumeration sample points, for clean and for noisy data
 
 
@@ -193,6 +196,17 @@ def noise_share(Z: np.ndarray, target: np.ndarray, rng: np.random.Generator | No
     return float(np.mean(residual**2 / np.maximum(1 - leverage, 1e-3)) / np.var(target))
 
 
+def rows_clear_of_noise(target: np.ndarray, share: float) -> np.ndarray:
+    """Mask of the rows where |target| exceeds ``CLEAR_OF_NOISE`` noise deviations (given
+    the noise's ``share`` of the target's variance): where the noise swamps the target,
+    1/t, log|t| or t**2 of it are noise, or do not exist once noise flips its sign. All
+    rows when the data are clean or too few rows stand clear."""
+    clear = np.abs(target) > CLEAR_OF_NOISE * math.sqrt(share * float(np.var(target)))
+    if share < 1e-7 or clear.sum() < max(MIN_CLEAR_ROWS, 0.3 * len(target)):
+        return np.ones(len(target), dtype=bool)
+    return clear
+
+
 def _target_transforms(Z: np.ndarray, target: np.ndarray, symbols: list[sympy.Symbol]) -> list[_Transform]:
     """The target t through 1/t, t**2, sqrt(|t|), log|t| (and itself, and sin t for an
     angle); each of these times z_j**k for small k; and each of them applied to t * z_j**k. So
@@ -258,6 +272,13 @@ def enumerate_expressions(
     rows = rng.choice(n, size=min(n_points, n), replace=False)
     points = Z[rows]
     sampled = np.column_stack([t.values[rows] for t in transforms])
+    # a transformation whose values at the sample points are one point's outlier (z**-3
+    # near z = 0) is fitted by any term sharing it: its fits say nothing, and crowd out
+    deviation = (sampled - sampled.mean(axis=0)) ** 2
+    informative = np.max(deviation, axis=0) < DOMINANT_POINT * np.sum(deviation, axis=0)
+    informative[0] = True  # the target itself is always fitted
+    transforms = [t for t, keep in zip(transforms, informative) if keep]
+    sampled = sampled[:, informative]
     y = target[rows]
     y_variance = float(np.var(y))
     centred = sampled - sampled.mean(axis=0)
@@ -493,9 +514,11 @@ def _two_term_leaders(pool: _Pool, sampled: np.ndarray, transforms: list[_Transf
         found.append((r2, int(sizes[i] + sizes[j] + (1 if kind == "sum" else 3)), kind, terms, t))
     found.sort(key=lambda item: (-item[0], item[1]))
     # judged again on the target itself: for a ratio the fit of T*g2 has the noise of T on
-    # both sides, so its R2 flatters wrong denominators on noisy data
+    # both sides, so its R2 flatters wrong denominators on noisy data (and the leaders of
+    # each kind are judged, or flattered ratios crowd out every sum)
     judged = []
-    for _, size, kind, (first, second), t in found[:RESCORED * keep]:
+    leading = [item for kind in ("sum", "ratio") for item in [f for f in found if f[2] == kind][:RESCORED * keep]]
+    for _, size, kind, (first, second), t in leading:
         g1, g2 = pool.values[first[0]][first[1]], pool.values[second[0]][second[1]]
         values_t = sampled[:, t]
         ones = np.ones(len(values_t))

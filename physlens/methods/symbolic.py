@@ -33,7 +33,7 @@ from physlens.methods.base import (
     register,
     seed_or_none,
 )
-from physlens.methods.enumeration import NOISY, SAMPLE_POINTS, enumerate_expressions, noise_share, separable_laws
+from physlens.methods.enumeration import NOISY, SAMPLE_POINTS, enumerate_expressions, noise_share, rows_clear_of_noise, separable_laws
 from physlens.units import Dimension, parse_unit, pi_groups, unit_solution
 from physlens.validate.dimensions import dimensional_consistency, expression_dimension
 from physlens.validate.fit import heldout_accuracy, null_test, r2_score
@@ -46,8 +46,6 @@ JOINT_SNAP = 0.01  # relative distance within which all constants are first snap
 MAX_ENUMERATED_INPUTS = 3  # exhaustive enumeration of short laws when at most this many inputs remain
 ENUMERATION_SHARE = 0.3  # of the search's time
 FLOOR_MARGIN = 1.1  # a law whose error is within this factor of the estimated noise leaves only noise
-CLEAR_OF_NOISE = 10  # on noisy data enumeration uses the rows where |target| exceeds this many noise std
-MIN_CLEAR_ROWS = 500
 REPRODUCIBLE_SIZES = {1: 7, 2: 5, 3: 4}  # enumeration depth by number of inputs, under an evaluation budget
 
 
@@ -582,11 +580,7 @@ class SymbolicRegressor(Method):
 
             if self.use_enumeration and Z.shape[1] <= MAX_ENUMERATED_INPUTS:
                 enumeration_end = None if reproducible else time.perf_counter() + ENUMERATION_SHARE * max(deadline - time.perf_counter(), 1.0)
-                # rows where the noise swamps the target would make 1/t or log|t| noise:
-                # the enumeration sees the rows where the target stands clear of it
-                clear = np.abs(tt) > CLEAR_OF_NOISE * math.sqrt(noise_mse)
-                if share < 1e-7 or clear.sum() < max(MIN_CLEAR_ROWS, 0.3 * len(tt)):
-                    clear = np.ones(len(tt), dtype=bool)
+                clear = rows_clear_of_noise(tt, share)
                 enumerated = enumerate_expressions(Zt[clear], tt[clear], z_names, deadline=enumeration_end, rng=rng,
                                                    max_size=REPRODUCIBLE_SIZES[Z.shape[1]] if reproducible else 9,
                                                    n_points=SAMPLE_POINTS[share > NOISY], noise=share if noisy else 0.0)

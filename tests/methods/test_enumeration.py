@@ -5,7 +5,7 @@ import pytest
 import sympy
 
 from physlens.expr import parse_expression
-from physlens.methods.enumeration import enumerate_expressions, separable_laws
+from physlens.methods.enumeration import NOISY, SAMPLE_POINTS, enumerate_expressions, noise_share, rows_clear_of_noise, separable_laws
 from physlens.validate.symbolic import exact_match
 
 
@@ -117,3 +117,37 @@ def test_an_angle_given_by_its_sine_is_found():
     target = np.arcsin(n * np.sin(theta2))
     found = enumerate_expressions(np.column_stack([n, theta2]), target, ["n", "theta2"], max_size=4, rng=0)
     assert exact_match(found[0].expression, parse_expression("asin(n*sin(theta2))", ["n", "theta2"]))
+
+
+@pytest.mark.parametrize("noise", [0.0, 0.001, 0.01, 0.1])
+def test_noise_share_is_estimated_without_a_law(noise):
+    rng = np.random.default_rng(5)
+    r, d = rng.uniform(0.2, 5, 7500), rng.uniform(-4, 4, 7500)
+    clean = np.sqrt(1 + r**2 - 2 * r * np.cos(d))
+    y = clean + noise * np.sqrt(np.mean(clean**2)) * rng.normal(size=len(r))
+    share = noise_share(np.column_stack([r, d]), y, rng=0)
+    truth = noise**2 * np.mean(clean**2) / np.var(y)
+    if noise == 0:
+        assert share < NOISY  # clean data do not count as noisy
+    else:
+        assert abs(share - truth) < 0.15 * truth + 2e-6
+
+
+def test_two_term_law_is_found_in_noisy_data():
+    # t**2 = 1 + r**2 - 2 r cos(d) at 1% noise: on 48 points noise picks a near-twin
+    # term; 200 points and the shortest term within the noise find the law
+    rng = np.random.default_rng(0)
+    r, d = rng.uniform(0.2, 5, 7500), rng.uniform(-5, 5, 7500)
+    clean = np.sqrt(1 + r**2 - 2 * r * np.cos(d))
+    t = clean + 0.01 * np.sqrt(np.mean(clean**2)) * rng.normal(size=len(r))
+    Z = np.column_stack([r, d])
+    share = noise_share(Z, t, rng=0)
+    assert share > NOISY
+    clear = rows_clear_of_noise(t, share)  # noise makes t < 0 where r = 1, d = 0: no t**2 there
+    assert 0.9 < clear.mean() < 1
+    found = enumerate_expressions(Z[clear], t[clear], ["r", "d"], max_size=5, rng=0, n_points=SAMPLE_POINTS[True], noise=share)
+    truth = parse_expression("sqrt(1 + r**2 - 2*r*cos(d))", ["r", "d"])
+    best = max(found, key=lambda s: s.r2)
+    assert 1 - best.r2 < 1.2 * share
+    assert any(exact_match(s.expression.replace(lambda e: e.is_Float, lambda e: sympy.nsimplify(round(float(e), 2))), truth)
+               for s in found)

@@ -8,6 +8,7 @@ from physlens.errors import DataError, ParameterError, UnitError
 from physlens.methods.base import NotFittedError
 from physlens.methods.symbolic import SymbolicRegressor, refit_constants, snap_on_data
 from physlens.expr import parse_expression
+from physlens.validate.symbolic import exact_match, predicts
 
 
 def exact(method):
@@ -121,3 +122,29 @@ def test_refit_and_snap_constants(rng):
     assert abs(float(refit.coeff(sympy.Symbol("x", real=True) ** 2)) - 2 * np.pi) < 1e-6
     snapped = snap_on_data(refit, ["x"], (X[:100], y[:100]), (X[100:], y[100:]))
     assert snapped == 2 * sympy.pi * sympy.Symbol("x", real=True) ** 2
+
+
+def _noisy_distance(rng, noise=0.01, n=4000):
+    """I.29.16's distance sqrt(x1**2 + x2**2 - 2 x1 x2 cos d) with noise, which reaches 0."""
+    x1, x2, d = rng.uniform(1, 5, n), rng.uniform(1, 5, n), rng.uniform(-4, 4, n)
+    y = np.sqrt(x1**2 + x2**2 - 2 * x1 * x2 * np.cos(d))
+    return np.column_stack([x1, x2, d]), y + noise * np.sqrt(np.mean(y**2)) * rng.normal(size=n)
+
+
+def test_constants_of_a_noisy_law_at_the_edge_of_its_domain_snap_together(rng):
+    # one at a time, a refit moves the constant term below 1 and the square root goes
+    # negative where x1 = x2 and d = 0; together the constants snap to the law
+    X, y = _noisy_distance(rng)
+    names = ["x1", "x2", "d"]
+    fitted = parse_expression("1.0003*x2*sqrt(0.9997*(x1/x2 - cos(d))**2 - 0.9968*cos(d)**2 + 0.9976)", names)
+    snapped = snap_on_data(fitted, names, (X[:3000], y[:3000]), (X[3000:], y[3000:]))
+    assert exact_match(snapped, parse_expression("sqrt(x1**2 + x2**2 - 2*x1*x2*cos(d))", names))
+
+
+def test_refit_leaves_a_start_outside_the_domain_of_sqrt(rng):
+    X, y = _noisy_distance(rng, noise=0.0, n=500)
+    names = ["x1", "x2", "d"]
+    start = parse_expression("x2*sqrt((x1/x2 - cos(d))**2 - cos(d)**2 + 0.98)", names)  # negative near x1 = x2, d = 0
+    assert not np.all(np.isfinite(predicts(start, names, X)))
+    refit = refit_constants(start, names, X, y)
+    assert np.mean((predicts(refit, names, X) - y) ** 2) < 1e-12 * np.var(y)
