@@ -200,6 +200,10 @@ def _run_one(dataset, identifier, method, parameters, seed, noise, budget, n_sam
     )
 
 
+# the leaderboard's columns in markdown: noise levels as given (".1f" would print 0.01 as 0.0)
+SUMMARY_FLOATFMT = ("", "g", "g", ".1f", ".1f", ".1f")
+
+
 def leaderboard(store: ResultsStore, *, task_prefix: str = "feynman:"):
     """(summary DataFrame per method and noise, misses DataFrame) from stored records."""
     import pandas as pd

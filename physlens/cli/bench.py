@@ -83,7 +83,7 @@ def bench_table(
 
     Example: physlens bench table --store feynman.sqlite --markdown
     """
-    from physlens.bench.feynman import leaderboard, negative_controls
+    from physlens.bench.feynman import SUMMARY_FLOATFMT, leaderboard, negative_controls
     from physlens.bench.store import ResultsStore
     from physlens.cli._common import print_json
 
@@ -107,7 +107,7 @@ def bench_table(
     if summary.empty:
         return
     if markdown:
-        typer.echo(summary.to_markdown(index=False, floatfmt=".1f"))
+        typer.echo(summary.to_markdown(index=False, floatfmt=SUMMARY_FLOATFMT))
         typer.echo("")
         typer.echo(misses[["method", "noise", "seed", "equation", "r2_test", "equation_found", "error"]].to_markdown(index=False, floatfmt=".6g"))
     else:

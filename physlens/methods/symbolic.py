@@ -14,6 +14,7 @@ and a black-box noise floor decide whether a law was found at all.
 from __future__ import annotations
 
 import math
+import os
 import time
 import warnings
 from dataclasses import dataclass

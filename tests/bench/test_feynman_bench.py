@@ -68,9 +68,13 @@ def test_bench_cli_table(tmp_path):
     store = tmp_path / "b.sqlite"
     env = {"PHYSLENS_HOME": str(tmp_path), "PATH": "", "OMP_NUM_THREADS": "1"}
     run = subprocess.run([sys.executable, "-m", "physlens", "bench", "feynman", "--equations", "I.12.2", "--methods", "physlens",
-                          "--budget", "3", "--samples", "300", "--store", str(store)], capture_output=True, text=True, env=env)
+                          "--budget", "3", "--samples", "300", "--noise", "0", "--noise", "0.01", "--store", str(store)],
+                         capture_output=True, text=True, env=env)
     assert run.returncode == 0, run.stderr
     table = subprocess.run([sys.executable, "-m", "physlens", "bench", "table", "--store", str(store), "--markdown"],
                            capture_output=True, text=True, env=env)
     assert table.returncode == 0, table.stderr
-    assert "| physlens" in table.stdout and "100.0" in table.stdout
+    rows = [line.split("|")[1:4] for line in table.stdout.splitlines() if line.startswith("| physlens")]
+    # each noise level on its own row, printed as given (not rounded to 0.0)
+    assert [(noise.strip(), runs.strip()) for _, noise, runs in rows[:2]] == [("0", "1"), ("0.01", "1")]
+    assert "100.0" in table.stdout
