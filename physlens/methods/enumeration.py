@@ -53,11 +53,11 @@ RATIO_COLUMNS = 2_000  # (denominator, transformation) pairs tried as ratios of 
 PLAIN_DENOMINATORS = 300  # denominators tried for each plain transformation of t
 RESCORED = 20  # two-term leaders per kept one that are judged again on the target
 NOISY = 1e-5  # noise share (of the target's variance) above which data count as noisy
-SAMPLE_POINTS = {False: 48, True: 200}
+SAMPLE_POINTS = {False: 48, True: 200}  # enumeration sample points, for clean and for noisy data
 DOMINANT_POINT = 0.5  # a transformed target with one sample point this share of its variance is not fitted
 CLEAR_OF_NOISE = 10  # on noisy data enumeration uses the rows where |target| exceeds this many noise deviations
 MIN_CLEAR_ROWS = 500
-NOISE_TIES = 3  # terms whose fits differ by less than this many noise shares are ties  # enumeration sample points, for clean and for noisy data
+NOISE_TIES = 1.2  # fits whose errors differ by less than this many noise shares are ties
 
 
 @dataclass(frozen=True)
@@ -382,9 +382,15 @@ def enumerate_expressions(
 
     # the best distinct laws, a and b refitted on every row, scored on the target itself
     best.sort(key=lambda item: (-min(item[0], 1 - exact_within), item[1]))
+    # on noisy data every law within the noise of perfect is as good as perfect: the
+    # shortest of those come too (else noise picks which of them survive)
+    ties = max(exact_within, NOISE_TIES * noise)
+
+    def shortest_ties(items, r2, size):
+        return sorted(items, key=lambda item: (-min(r2(item), 1 - ties), size(item)))[:keep] if noise > 0 else []
     # the leaders overall, and the leader of each size (the Pareto front of length vs
     # error), so a short law is not crowded out by longer ones fitting small errors
-    leaders = best[: 3 * keep]
+    leaders = best[: 3 * keep] + shortest_ties(best, lambda item: item[0], lambda item: item[1])
     for size in sorted({item[1] for item in best}):
         leaders.append(next(item for item in best if item[1] == size))
     results: list[Scored] = []
@@ -419,6 +425,7 @@ def enumerate_expressions(
             front.append(scored)
             best_r2 = scored.r2
     chosen = results[:keep]
+    chosen += [s for s in shortest_ties(results, lambda s: s.r2, lambda s: s.size) if s not in chosen]
     return chosen + [s for s in front if s not in chosen]
 
 
