@@ -47,6 +47,7 @@ JOINT_SNAP = 0.01  # relative distance within which all constants are first snap
 MAX_ENUMERATED_INPUTS = 3  # exhaustive enumeration of short laws when at most this many inputs remain
 ENUMERATION_SHARE = 0.3  # of the search's time
 FLOOR_MARGIN = 1.1  # a law whose error is within this factor of the estimated noise leaves only noise
+WHITE_RESIDUAL = 0.5  # ... if at least this share of its residual is noise by the same estimate
 REPRODUCIBLE_SIZES = {1: 7, 2: 5, 3: 4}  # enumeration depth by number of inputs, under an evaluation budget
 
 
@@ -576,8 +577,18 @@ class SymbolicRegressor(Method):
             noise_mse = share * float(np.var(tt))
             noisy = NOISY < share < 0.5  # (a share near 1 is data without signal: searched in full)
 
-            def at_floor(mse: float) -> bool:  # mse of a law on the training rows
-                return mse <= _MSE_FLOOR * float(np.var(tt)) or (noisy and mse <= FLOOR_MARGIN * noise_mse)
+            def at_floor(law: sympy.Expr, rows: np.ndarray) -> bool:
+                """Does the law leave only round-off, or only noise, on these training rows?
+                Only noise: its error is the noise's, and its residual is no smoother than
+                noise (a wrong law's residual is smooth, which is what the estimate of the
+                noise also mistakes for noise when the target is steep)."""
+                residual = tt[rows] - _evaluate(law, z_names, Zt[rows])
+                if not np.all(np.isfinite(residual)):
+                    return False
+                mse = float(np.mean(residual**2))
+                if mse <= _MSE_FLOOR * float(np.var(tt)):
+                    return True
+                return noisy and mse <= FLOOR_MARGIN * noise_mse and noise_share(Zt[rows], residual, np.random.default_rng(0)) > WHITE_RESIDUAL
 
             if self.use_enumeration and Z.shape[1] <= MAX_ENUMERATED_INPUTS:
                 enumeration_end = None if reproducible else time.perf_counter() + ENUMERATION_SHARE * max(deadline - time.perf_counter(), 1.0)
@@ -586,7 +597,8 @@ class SymbolicRegressor(Method):
                                                    max_size=REPRODUCIBLE_SIZES[Z.shape[1]] if reproducible else 9,
                                                    n_points=SAMPLE_POINTS[share > NOISY], noise=share if noisy else 0.0)
                 raw.extend(s.expression for s in enumerated)
-                exact = any(at_floor((1 - s.r2) * float(np.var(tt[clear]))) for s in enumerated)
+                near = [s.expression for s in enumerated if (1 - s.r2) * float(np.var(tt[clear])) <= max(FLOOR_MARGIN * noise_mse, _MSE_FLOOR * float(np.var(tt)))]
+                exact = any(at_floor(law, clear) for law in near)
             separability_end = None if reproducible else time.perf_counter() + ENUMERATION_SHARE * (deadline - time.perf_counter())
             # an additive spline fit takes about a second: not worth starting with less
             if self.use_separability and not exact and Z.shape[1] >= 2 and (reproducible or separability_end - time.perf_counter() > 1.0):
@@ -594,7 +606,8 @@ class SymbolicRegressor(Method):
                 separated = separable_laws(Zt, tt, z_names, noise_floor=noise_floor,
                                            deadline=separability_end, rng=rng, max_size=REPRODUCIBLE_SIZES[2] if reproducible else 9)
                 raw.extend(separated)
-                exact = any(at_floor(_mse(_evaluate(law, z_names, Zt), tt)) for law in separated)
+                every = np.ones(len(tt), dtype=bool)
+                exact = any(at_floor(law, every) for law in separated)
             if not exact:
                 search_end = time.perf_counter() + 0.8 * max(deadline - time.perf_counter(), 1.0)
                 raw.extend(self._operon(Zt, tt, z_names, rng, search_end))

@@ -151,3 +151,13 @@ def test_two_term_law_is_found_in_noisy_data():
     assert 1 - best.r2 < 1.2 * share
     assert any(exact_match(s.expression.replace(lambda e: e.is_Float, lambda e: sympy.nsimplify(round(float(e), 2))), truth)
                for s in found)
+
+
+def test_a_wrong_laws_smooth_residual_is_not_taken_for_noise():
+    # the search stops at a law whose residual is noise: a residual that the inputs
+    # predict (a wrong law on clean data) has a small noise share, noise itself about 1
+    rng = np.random.default_rng(6)
+    Z = rng.uniform(0.5, 3, (5000, 3))
+    smooth = 1e-3 * np.sin(2 * Z[:, 0]) * Z[:, 1] / Z[:, 2] ** 5  # steep, as r**-5 in II.6.15a
+    assert noise_share(Z, smooth, rng=0) < 0.01
+    assert noise_share(Z, 1e-3 * rng.normal(size=5000), rng=0) > 0.8
