@@ -230,6 +230,13 @@ def _simplify(expression: sympy.Expr) -> sympy.Expr:
     trigonometric rewriting can run for an hour on a product of a few nested sines)."""
     if sympy.count_ops(expression) > 80:
         return expression
+    # constants equal to round-off are one constant (a fit gives c*x**2 + c'*y**2 with
+    # c - c' = 1e-17), so that c*(x**2 + y**2) can be factored
+    unified: dict[sympy.Float, sympy.Float] = {}
+    for number in sorted(expression.atoms(sympy.Float), key=float):
+        twin = next((u for u in unified.values() if abs(float(u) - float(number)) <= 1e-12 * abs(float(number))), None)
+        unified[number] = twin if twin is not None else number
+    expression = expression.xreplace(unified)
     held = {f: sympy.Dummy(f"trig{i}") for i, f in enumerate(sorted(expression.atoms(*_TRIGONOMETRIC), key=sympy.default_sort_key))}
     try:
         simplified = sympy.simplify(expression.xreplace(held)).xreplace({d: f for f, d in held.items()})

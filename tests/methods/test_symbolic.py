@@ -148,3 +148,16 @@ def test_refit_leaves_a_start_outside_the_domain_of_sqrt(rng):
     assert not np.all(np.isfinite(predicts(start, names, X)))
     refit = refit_constants(start, names, X, y)
     assert np.mean((predicts(refit, names, X) - y) ** 2) < 1e-12 * np.var(y)
+
+
+def test_constants_equal_to_round_off_become_one_and_factor():
+    # II.6.15a as a fit returned it: two constants 1e-17 apart kept sqrt(c x**2 + c' y**2)
+    # from being seen as 3/(4 pi) sqrt(x**2 + y**2)
+    from physlens.methods.symbolic import _simplify
+
+    p_d, x, y, z, epsilon, r = (sympy.Symbol(n, real=True) for n in ["p_d", "x", "y", "z", "epsilon", "r"])
+    c1, c2 = sympy.Float("0.056993165798814999", 17), sympy.Float("0.056993165798815006", 17)
+    fitted = p_d * sympy.sqrt(c1 * x**2 + c2 * y**2) * sympy.Abs(z) / (epsilon * r**5)
+    truth = 3 * p_d * z * sympy.sqrt(x**2 + y**2) / (4 * sympy.pi * epsilon * r**5)
+    assert not exact_match(fitted, truth)
+    assert exact_match(_simplify(fitted), truth)
