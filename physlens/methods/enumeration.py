@@ -56,7 +56,7 @@ NOISY = 1e-5  # noise share (of the target's variance) above which data count as
 SAMPLE_POINTS = {False: 48, True: 200}  # enumeration sample points, for clean and for noisy data
 DOMINANT_POINT = 0.5  # a transformed target with one sample point this share of its variance is not fitted
 CLEAR_OF_NOISE = 10  # on noisy data enumeration uses the rows where |target| exceeds this many noise deviations
-MIN_CLEAR_ROWS = 500
+MIN_CLEAR_ROWS = 500  # fewer rows clear of the noise than this (or 30%): all rows are used
 NOISE_TIES = 1.2  # fits whose errors differ by less than this many noise shares are ties
 
 
@@ -261,8 +261,9 @@ def enumerate_expressions(
     enumeration at each size is complete unless the cap cut it. Fits within
     ``exact_within`` (1 - R2) of perfect count as exact: among them the shortest wins,
     and enumeration stops at the first size that has one. ``noise`` (the noise's share of
-    the target's variance, :func:`noise_share`) makes two-term laws prefer short terms
-    that fit as well within the noise."""
+    the target's variance, :func:`noise_share`) makes fits within the noise of each other
+    ties: two-term laws also try the shortest term within the noise of the best, and the
+    shortest laws within the noise of perfect are returned beside the best fits."""
     rng = np.random.default_rng(rng)
     n, m = Z.shape
     if m == 0 or np.ptp(target) == 0:
@@ -277,7 +278,7 @@ def enumerate_expressions(
     deviation = (sampled - sampled.mean(axis=0)) ** 2
     informative = np.max(deviation, axis=0) < DOMINANT_POINT * np.sum(deviation, axis=0)
     informative[0] = True  # the target itself is always fitted
-    transforms = [t for t, keep in zip(transforms, informative) if keep]
+    transforms = [t for t, use in zip(transforms, informative) if use]
     sampled = sampled[:, informative]
     y = target[rows]
     y_variance = float(np.var(y))
