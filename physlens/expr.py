@@ -265,17 +265,18 @@ def simple_numbers(value: float, *, max_denominator: int = 12) -> list[sympy.Exp
     return sorted(set(candidates), key=lambda c: (abs(float(c) - value) / max(abs(value), 1e-300) > 1e-6, count_complexity(c)))
 
 
-def snap_constants(expression: sympy.Expr, *, rel_tol: float = 1e-4, abs_tol: float = 1e-4) -> sympy.Expr:
+def snap_constants(expression: sympy.Expr, *, rel_tol: float = 1e-4, abs_tol: float = 1e-4, tries: int | None = None) -> sympy.Expr:
     """Replace each float by the simplest close number (|c| < abs_tol -> 0, else p/q or
-    p/q*pi within rel_tol). This is the SRBench-style rounding used when scoring
-    exactness; the search itself snaps on held-out data instead."""
+    p/q*pi within rel_tol), among the first ``tries`` of :func:`simple_numbers` (all by
+    default). This is the SRBench-style rounding used when scoring exactness; the search
+    snaps on held-out data instead, starting from this rounding."""
     replacements = {}
     for number in expression.atoms(sympy.Float):
         value = float(number)
         if abs(value) < abs_tol:
             replacements[number] = sympy.Integer(0)
             continue
-        for candidate in simple_numbers(value):
+        for candidate in simple_numbers(value)[:tries]:
             if candidate != 0 and abs(float(candidate) - value) <= rel_tol * abs(value):
                 replacements[number] = candidate
                 break

@@ -24,7 +24,7 @@ import numpy as np
 import sympy
 
 from physlens.errors import DataError, ParameterError
-from physlens.expr import count_complexity, parse_expression, simple_numbers, symbols_for, to_function
+from physlens.expr import count_complexity, parse_expression, simple_numbers, snap_constants, symbols_for, to_function
 from physlens.methods.base import (
     Interpretation,
     Method,
@@ -44,6 +44,7 @@ FUNCTIONS = "sqrt,exp,log,sin,cos"
 _MSE_FLOOR = 1e-13  # relative to var(y): below this, errors are floating-point round-off
 _SNAP_FLOOR = 1e-10  # relative to var(y): a snap costing less than this is never refused
 JOINT_SNAP = 0.01  # relative distance within which all constants are first snapped together
+SNAP_TRIES = 5  # simple numbers tried for each constant, simplest first
 MAX_ENUMERATED_INPUTS = 3  # exhaustive enumeration of short laws when at most this many inputs remain
 ENUMERATION_SHARE = 0.3  # of the search's time
 FLOOR_MARGIN = 1.1  # a law whose error is within this factor of the estimated noise leaves only noise
@@ -161,14 +162,8 @@ def snap_on_data(
     # time, with the others refitted, a law at the edge of its domain (a distance whose
     # square reaches 0) leaves it, as the refitted constants drift, where together they
     # keep it
-    together = {}
-    for number in current.atoms(sympy.Float):
-        value = float(number)
-        close = [c for c in simple_numbers(value)[:5] if abs(float(c) - value) <= JOINT_SNAP * abs(value)]
-        if close or abs(value) < JOINT_SNAP**2:
-            together[number] = close[0] if close else sympy.Integer(0)
-    if together:
-        trial = current.xreplace(together)
+    trial = snap_constants(current, rel_tol=JOINT_SNAP, abs_tol=JOINT_SNAP**2, tries=SNAP_TRIES)
+    if trial is not current:  # some constant was snapped (snap_constants returns its input otherwise)
         if trial.atoms(sympy.Float):
             trial = refit_constants(trial, names, *train)
         trial_mse = _mse(_evaluate(trial, names, X_valid), y_valid)
@@ -182,7 +177,7 @@ def snap_on_data(
         if not untried:
             break
         target = untried[0]
-        for candidate in simple_numbers(float(target))[:5]:
+        for candidate in simple_numbers(float(target))[:SNAP_TRIES]:
             trial = current.xreplace({target: candidate})
             if trial.atoms(sympy.Float):
                 trial = refit_constants(trial, names, *train)
@@ -584,7 +579,7 @@ class SymbolicRegressor(Method):
             noise_mse = share * float(np.var(tt))
             noisy = NOISY < share < 0.5  # (a share near 1 is data without signal: searched in full)
 
-            def at_floor(law: sympy.Expr, rows: np.ndarray) -> bool:
+            def at_floor(law: sympy.Expr, rows: np.ndarray | slice) -> bool:
                 """Does the law leave only round-off, or only noise, on these training rows?
                 Only noise: its error is the noise's, and its residual is no smoother than
                 noise (a wrong law's residual is smooth, which is what the estimate of the
@@ -604,8 +599,7 @@ class SymbolicRegressor(Method):
                                                    max_size=REPRODUCIBLE_SIZES[Z.shape[1]] if reproducible else 9,
                                                    n_points=SAMPLE_POINTS[share > NOISY], noise=share if noisy else 0.0)
                 raw.extend(s.expression for s in enumerated)
-                near = [s.expression for s in enumerated if (1 - s.r2) * float(np.var(tt[clear])) <= max(FLOOR_MARGIN * noise_mse, _MSE_FLOOR * float(np.var(tt)))]
-                exact = any(at_floor(law, clear) for law in near)
+                exact = any(at_floor(s.expression, clear) for s in enumerated)
             separability_end = None if reproducible else time.perf_counter() + ENUMERATION_SHARE * (deadline - time.perf_counter())
             # an additive spline fit takes about a second: not worth starting with less
             if self.use_separability and not exact and Z.shape[1] >= 2 and (reproducible or separability_end - time.perf_counter() > 1.0):
@@ -613,8 +607,7 @@ class SymbolicRegressor(Method):
                 separated = separable_laws(Zt, tt, z_names, noise_floor=noise_floor,
                                            deadline=separability_end, rng=rng, max_size=REPRODUCIBLE_SIZES[2] if reproducible else 9)
                 raw.extend(separated)
-                every = np.ones(len(tt), dtype=bool)
-                exact = any(at_floor(law, every) for law in separated)
+                exact = any(at_floor(law, slice(None)) for law in separated)
             if not exact:
                 search_end = time.perf_counter() + 0.8 * max(deadline - time.perf_counter(), 1.0)
                 raw.extend(self._operon(Zt, tt, z_names, rng, search_end))
