@@ -58,6 +58,11 @@ DOMINANT_POINT = 0.5  # a transformed target with one sample point this share of
 CLEAR_OF_NOISE = 10  # on noisy data enumeration uses the rows where |target| exceeds this many noise deviations
 MIN_CLEAR_ROWS = 500  # fewer rows clear of the noise than this (or 30%): all rows are used
 NOISE_TIES = 1.2  # fits whose errors differ by less than this many noise shares are ties
+DENOISING_NEIGHBOURS = (10, 20, 40, 80)  # neighbourhoods tried for smoothing noisy data, in neighbours per quadratic term
+# on noisy data a fitted a*g + b whose a and b are, within three standard errors, among these
+# is a law without fitted constants: within the noise it comes before shorter laws that need them
+PLAIN_SLOPES = np.array([1, 2, 3, 4, 1 / 2, 1 / 3, 1 / 4])
+PLAIN_INTERCEPTS = np.array([0, 1, 2, 1 / 2])
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class Scored:
     expression: sympy.Expr
     size: int
     r2: float
+    plain: bool = False  # a and b simple numbers within the noise (see PLAIN_SLOPES)
 
 
 _OPS = ["leaf", *_UNARY, *_BINARY]
@@ -170,41 +176,90 @@ def noise_share(Z: np.ndarray, target: np.ndarray, rng: np.random.Generator | No
     residual at the row itself corrected by its leverage. Inputs of one sign enter as
     log|z|, all standardised. Round-off-free data give about 1e-6 or less (the local fit's
     own error); noisy data their noise to a few per cent."""
-    from scipy.spatial import cKDTree
-
     rng = np.random.default_rng(rng)
     n, m = Z.shape
     if m == 0 or np.var(target) == 0:
         return 0.0
+    rows = rng.choice(n, size=min(queries, n), replace=False)
+    local = _local_quadratic(Z, target, rows, neighbours=2 * _quadratic_terms(m) + 6)
+    if local is None:
+        return 0.0
+    fitted, leverage, _ = local
+    residual = target[rows] - fitted
+    return float(np.mean(residual**2 / np.maximum(1 - leverage, 1e-3)) / np.var(target))
+
+
+def _quadratic_terms(m: int) -> int:
+    return 1 + m + m * (m + 1) // 2
+
+
+def _local_quadratic(Z: np.ndarray, target: np.ndarray, rows: np.ndarray, *, neighbours: int,
+                     weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """At each of ``rows``, a quadratic fitted (by least squares weighted by ``weights``)
+    to the target at the ``neighbours`` nearest rows, in inputs standardised after
+    log|z| for inputs of one sign: (its value at the row, the row's own weight in that
+    value, each neighbour's weight as an array (rows, neighbours) with the neighbours'
+    indices). None when the inputs cannot be standardised."""
+    from scipy.spatial import cKDTree
+
+    n, m = Z.shape
     with np.errstate(all="ignore"):
         logged = np.column_stack([np.log(np.abs(c)) if (np.all(c > 0) or np.all(c < 0)) else c for c in Z.T])
     spread = logged.std(axis=0)
     if not np.all(np.isfinite(logged)) or np.any(spread == 0):
-        return 0.0
+        return None
     scaled = (logged - logged.mean(axis=0)) / spread
     squares = [(a, b) for a in range(m) for b in range(a, m)]
-    neighbours = min(n, 2 * (1 + m + len(squares)) + 6)
-    rows = rng.choice(n, size=min(queries, n), replace=False)
+    neighbours = min(n, neighbours)
     _, near = cKDTree(scaled).query(scaled[rows], k=neighbours)  # each row is its own nearest
     offsets = scaled[near] - scaled[rows][:, None, :]
     design = np.concatenate([np.ones((len(rows), neighbours, 1)), offsets]
                             + [offsets[:, :, [a]] * offsets[:, :, [b]] for a, b in squares], axis=2)
-    inverse = np.linalg.pinv(design)  # (rows, parameters, neighbours)
-    coefficients = inverse @ target[near][..., None]
-    residual = target[rows] - coefficients[:, 0, 0]  # the fit at the row itself (offset 0)
-    leverage = inverse[:, 0, 0]
-    return float(np.mean(residual**2 / np.maximum(1 - leverage, 1e-3)) / np.var(target))
+    root = np.ones((len(rows), neighbours)) if weights is None else np.sqrt(weights[near])
+    inverse = np.linalg.pinv(design * root[..., None]) * root[:, None, :]  # (rows, parameters, neighbours)
+    smoother = inverse[:, 0, :]  # the fitted value at each row is smoother @ target[near]
+    fitted = np.einsum("rk,rk->r", smoother, target[near])
+    return fitted, smoother[:, 0], (smoother, near)
 
 
-def rows_clear_of_noise(target: np.ndarray, share: float) -> np.ndarray:
+def _denoised(Z: np.ndarray, target: np.ndarray, rows: np.ndarray, weights: np.ndarray):
+    """The local quadratic (:func:`_local_quadratic`) at ``rows`` over the neighbourhood,
+    among DENOISING_NEIGHBOURS, of least leave-one-out error at the rows: wider ones
+    average more noise away, narrower ones bend less."""
+    terms = _quadratic_terms(Z.shape[1])
+    best, best_error = None, math.inf
+    for per_term in DENOISING_NEIGHBOURS:
+        if per_term * terms > len(target) // 4:
+            break
+        local = _local_quadratic(Z, target, rows, neighbours=per_term * terms, weights=weights)
+        if local is None:
+            return None
+        fitted, leverage, _ = local
+        error = float(np.mean(weights[rows] * ((target[rows] - fitted) / np.maximum(1 - leverage, 1e-3)) ** 2))
+        if error < best_error:
+            best, best_error = local, error
+    return best
+
+
+def rows_clear_of_noise(target: np.ndarray, share: float, weights: np.ndarray | None = None) -> np.ndarray:
     """Mask of the rows where |target| exceeds ``CLEAR_OF_NOISE`` noise deviations (given
-    the noise's ``share`` of the target's variance): where the noise swamps the target,
-    1/t, log|t| or t**2 of it are noise, or do not exist once noise flips its sign. All
-    rows when the data are clean or too few rows stand clear."""
-    clear = np.abs(target) > CLEAR_OF_NOISE * math.sqrt(share * float(np.var(target)))
+    the noise's ``share`` of the target's variance, spread over the rows in inverse
+    proportion to ``weights`` when given): where the noise swamps the target, 1/t, log|t|
+    or t**2 of it are noise, or do not exist once noise flips its sign. All rows when the
+    data are clean or too few rows stand clear."""
+    clear = np.abs(target) > CLEAR_OF_NOISE * np.sqrt(share * float(np.var(target)) * noise_profile(len(target), weights))
     if share < 1e-7 or clear.sum() < max(MIN_CLEAR_ROWS, 0.3 * len(target)):
         return np.ones(len(target), dtype=bool)
     return clear
+
+
+def noise_profile(n: int, weights: np.ndarray | None) -> np.ndarray:
+    """Each row's noise variance relative to the mean over rows, for rows of inverse
+    noise variance ``weights`` (None: the same noise on every row)."""
+    if weights is None:
+        return np.ones(n)
+    inverse = 1.0 / np.asarray(weights, dtype=float)
+    return inverse / np.mean(inverse)
 
 
 def _target_transforms(Z: np.ndarray, target: np.ndarray, symbols: list[sympy.Symbol]) -> list[_Transform]:
@@ -249,6 +304,7 @@ def enumerate_expressions(
     keep: int = 12,
     exact_within: float = 1e-12,
     noise: float = 0.0,
+    weights: np.ndarray | None = None,
     deadline: float | None = None,
     rng: np.random.Generator | None = None,
 ) -> list[Scored]:
@@ -263,16 +319,36 @@ def enumerate_expressions(
     and enumeration stops at the first size that has one. ``noise`` (the noise's share of
     the target's variance, :func:`noise_share`) makes fits within the noise of each other
     ties: two-term laws also try the shortest term within the noise of the best, and the
-    shortest laws within the noise of perfect are returned beside the best fits."""
+    shortest laws within the noise of perfect are returned beside the best fits.
+    ``weights`` (each row's inverse noise variance, when the noise differs from row to
+    row) draw the sample points from the quieter rows, and weight the final fits and
+    scores; a fit on a transformed target T(t) weights each row by its noise there."""
     rng = np.random.default_rng(rng)
     n, m = Z.shape
     if m == 0 or np.ptp(target) == 0:
         return []
     symbols = list(symbols_for(names).values())
-    transforms = _target_transforms(Z, target, symbols)
-    rows = rng.choice(n, size=min(n_points, n), replace=False)
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float) / np.mean(weights)
+    weighted_variance = float(np.average((target - np.average(target, weights=w)) ** 2, weights=w))
+    rows = rng.choice(n, size=min(n_points, n), replace=False, p=None if weights is None else w / w.sum())
     points = Z[rows]
-    sampled = np.column_stack([t.values[rows] for t in transforms])
+    y = target[rows]
+    # on noisy data the sample points carry the target smoothed over their neighbours
+    # (else the noise at a few points decides among the many laws within the noise), and
+    # laws are tied on the sample within the noise left after smoothing
+    sample_noise = 0.0
+    if noise > 0:
+        local = _denoised(Z, target, rows, w)
+        if local is not None:
+            y, _, (smoother, near) = local
+            row_noise = noise * float(np.var(target)) * noise_profile(n, weights)
+            sample_noise = float(np.mean(np.sum(smoother**2 * row_noise[near], axis=1))) / max(float(np.var(y)), 1e-300)
+    # the noise's share of the weighted variance, the measure of the laws' final scores
+    noise *= float(np.var(target)) / (float(np.mean(1.0 / w)) * weighted_variance)
+    # the transformations of the target on every row, and at the sample points
+    both = _target_transforms(np.vstack([Z, points]), np.concatenate([target, y]), symbols)
+    transforms = [replace(t, values=t.values[:n]) for t in both]
+    sampled = np.column_stack([t.values[n:] for t in both])
     # a transformation whose values at the sample points are one point's outlier (z**-3
     # near z = 0) is fitted by any term sharing it: its fits say nothing, and crowd out
     deviation = (sampled - sampled.mean(axis=0)) ** 2
@@ -280,7 +356,6 @@ def enumerate_expressions(
     informative[0] = True  # the target itself is always fitted
     transforms = [t for t, use in zip(transforms, informative) if use]
     sampled = sampled[:, informative]
-    y = target[rows]
     y_variance = float(np.var(y))
     centred = sampled - sampled.mean(axis=0)
     norms = np.linalg.norm(centred, axis=0)
@@ -291,7 +366,7 @@ def enumerate_expressions(
     leaf_recipes = np.array([(0, 0, i, 0, 0) for i in range(len(leaves))], dtype=np.int64)
     pool.add(1, leaf_values, leaf_recipes, keep_constant=True)
     pool.finish(1)
-    best: list[tuple[float, int, int, int]] = []  # (r2 on the transformed target, size, row, transform)
+    best: list[tuple[float, int, int, int, bool]] = []  # (r2 on the transformed target, size, row, transform, plain)
 
     def score(size: int) -> None:
         if size not in pool.values:
@@ -317,7 +392,8 @@ def enumerate_expressions(
                 predicted = transform.inverse_values(slope[:, None] * g + intercept[:, None], points)
                 error = np.mean((predicted - y[None, :]) ** 2, axis=1) / y_variance
             r2_target = np.where(np.isfinite(error), 1 - error, -np.inf)
-            best.extend((float(r2_target[k]), size, int(i), t) for k, i in enumerate(top_t))
+            plain = _plain_constants(g, sampled[:, t], slope, intercept) if noise > 0 else np.zeros(len(top_t), dtype=bool)
+            best.extend((float(r2_target[k]), size, int(i), t, bool(plain[k])) for k, i in enumerate(top_t))
 
     score(1)
     last_cost = 0.0
@@ -367,7 +443,7 @@ def enumerate_expressions(
         if best and max(item[0] for item in best) > 1 - exact_within:
             break  # an exact law (to round-off) at this size: larger ones are not simpler
         if size == TERM_SIZE:  # two-term laws from the terms built so far, before longer single ones
-            pairs = _two_term_leaders(pool, sampled, transforms, points, y, keep, deadline, noise)
+            pairs = _two_term_leaders(pool, sampled, transforms, points, y, keep, deadline, sample_noise)
             # exact on the sample points, and on every row? Three fitted constants can bend two
             # terms to within 1e-12 of a law of one input, so stopping asks for 100x more
             strict = 1e-2 * exact_within
@@ -378,47 +454,53 @@ def enumerate_expressions(
                     break
     exact = best and max(item[0] for item in best) > 1 - exact_within
     if pairs is None and not exact and (deadline is None or time.perf_counter() < deadline):
-        pairs = _two_term_leaders(pool, sampled, transforms, points, y, keep, deadline, noise)  # the enumeration stopped short of TERM_SIZE
+        pairs = _two_term_leaders(pool, sampled, transforms, points, y, keep, deadline, sample_noise)  # the enumeration stopped short of TERM_SIZE
     pairs = pairs or []
 
     # the best distinct laws, a and b refitted on every row, scored on the target itself
     best.sort(key=lambda item: (-min(item[0], 1 - exact_within), item[1]))
     # on noisy data every law within the noise of perfect is as good as perfect: the
     # shortest of those come too (else noise picks which of them survive)
-    ties = max(exact_within, NOISE_TIES * noise)
+    ties_on = {"sample": max(exact_within, NOISE_TIES * sample_noise), "rows": max(exact_within, NOISE_TIES * noise)}
 
-    def shortest_ties(items, r2, size):
-        return sorted(items, key=lambda item: (-min(r2(item), 1 - ties), size(item)))[:keep] if noise > 0 else []
+    def shortest_ties(items, r2, size, plain=None, on="sample"):
+        if noise == 0:
+            return []
+        ties = ties_on[on]
+        if plain is not None:  # the shortest of the ties without fitted constants
+            return sorted((item for item in items if plain(item) and r2(item) >= 1 - ties), key=size)[:keep]
+        return sorted(items, key=lambda item: (-min(r2(item), 1 - ties), size(item)))[:keep]
     # the leaders overall, and the leader of each size (the Pareto front of length vs
     # error), so a short law is not crowded out by longer ones fitting small errors
-    leaders = best[: 3 * keep] + shortest_ties(best, lambda item: item[0], lambda item: item[1])
+    leaders = (best[: 3 * keep] + shortest_ties(best, lambda item: item[0], lambda item: item[1])
+               + shortest_ties(best, lambda item: item[0], lambda item: item[1], lambda item: item[4]))
     for size in sorted({item[1] for item in best}):
         leaders.append(next(item for item in best if item[1] == size))
     results: list[Scored] = []
-    laws: list[tuple[sympy.Expr, int]] = []  # (law, size of its enumerated part)
+    laws: list[tuple[sympy.Expr, int, bool]] = []  # (law, size of its enumerated part, plain)
     seen = set()
-    variance = float(np.var(target))
-    for _, size, row, t in leaders:
+    for _, size, row, t, plain in leaders:
         g = pool.expression(size, row, symbols)
         values_t, inverse = transforms[t].values, transforms[t].inverse
         values = _values(g, symbols, Z)
         if values is None:
             continue
-        (a, b), *_ = np.linalg.lstsq(np.column_stack([values, np.ones(n)]), values_t, rcond=None)
+        root = np.sqrt(w if weights is None else w * _slope_of_inverse(transforms[t], Z) ** 2)
+        (a, b), *_ = np.linalg.lstsq(np.column_stack([values, np.ones(n)]) * root[:, None], values_t * root, rcond=None)
         law = inverse(sympy.Float(a, 17) * g + sympy.Float(b, 17))
         key = sympy.srepr(law)
         if key in seen:
             continue
         seen.add(key)
-        laws.append((law, size))
-    laws += [(law, pair[1]) for pair in pairs if (law := _pair_law(pair, pool, transforms, symbols, Z)) is not None]
-    for law, size in laws:
+        laws.append((law, size, plain))
+    laws += [(law, pair[1], False) for pair in pairs if (law := _pair_law(pair, pool, transforms, symbols, Z)) is not None]
+    for law, size, plain in laws:
         predicted = _values(law, symbols, Z)
         if predicted is None:
             continue
         with np.errstate(all="ignore"):
-            r2 = 1 - float(np.mean((predicted - target) ** 2)) / variance
-        results.append(Scored(law, size, r2))
+            r2 = 1 - float(np.mean(w * (predicted - target) ** 2)) / weighted_variance
+        results.append(Scored(law, size, r2, plain))
     results.sort(key=lambda s: (-min(s.r2, 1 - exact_within), s.size))
     front, best_r2 = [], -math.inf
     for scored in sorted(results, key=lambda s: (s.size, -s.r2)):
@@ -426,8 +508,33 @@ def enumerate_expressions(
             front.append(scored)
             best_r2 = scored.r2
     chosen = results[:keep]
-    chosen += [s for s in shortest_ties(results, lambda s: s.r2, lambda s: s.size) if s not in chosen]
+    chosen += [s for s in shortest_ties(results, lambda s: s.r2, lambda s: s.size, on="rows") if s not in chosen]
+    chosen += [s for s in shortest_ties(results, lambda s: s.r2, lambda s: s.size, lambda s: s.plain, on="rows") if s not in chosen]
     return chosen + [s for s in front if s not in chosen]
+
+
+def _plain_constants(g: np.ndarray, goal: np.ndarray, slope: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+    """For each row of ``g`` (values at the sample points) fitted to ``goal`` as
+    slope*g + intercept: are |slope| and |intercept| within three standard errors of a
+    simple number (PLAIN_SLOPES, PLAIN_INTERCEPTS)?"""
+    n = g.shape[1]
+    spread = np.sum((g - g.mean(axis=1, keepdims=True)) ** 2, axis=1)
+    with np.errstate(all="ignore"):
+        residual = np.sum((goal[None, :] - slope[:, None] * g - intercept[:, None]) ** 2, axis=1) / max(n - 2, 1)
+        slope_error = np.sqrt(residual / spread)
+        intercept_error = np.sqrt(residual * (1 / n + g.mean(axis=1) ** 2 / spread))
+    near = lambda values, simple, error: np.min(np.abs(np.abs(values)[:, None] - simple[None, :]), axis=1) <= 3 * error
+    return near(slope, PLAIN_SLOPES, slope_error) & near(intercept, PLAIN_INTERCEPTS, intercept_error)
+
+
+def _slope_of_inverse(transform: _Transform, Z: np.ndarray) -> np.ndarray:
+    """dt/dT at every row (by central differences of the inverse), so noise of variance v
+    on t is noise of about v / (dt/dT)**2 on T(t); where it cannot be had, 0 (the row then
+    carries no weight)."""
+    step = 1e-6 * (np.abs(transform.values) + np.std(transform.values))
+    with np.errstate(all="ignore"):
+        slope = (transform.inverse_values(transform.values + step, Z) - transform.inverse_values(transform.values - step, Z)) / (2 * step)
+    return np.where(np.isfinite(slope), slope, 0.0)
 
 
 def _terms(pool: _Pool) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]], np.ndarray]:

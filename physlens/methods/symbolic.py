@@ -578,6 +578,8 @@ class SymbolicRegressor(Method):
             share = noise_share(Zt, tt, np.random.default_rng(0)) if Z.shape[1] <= MAX_ENUMERATED_INPUTS else 0.0
             noise_mse = share * float(np.var(tt))
             noisy = NOISY < share < 0.5  # (a share near 1 is data without signal: searched in full)
+            # noise of one size on y is noise of size 1/scale on the reduced target t = y/scale
+            weights = reduction["scale_values"][train_rows] ** 2 if noisy and reduction is not None else None
 
             def at_floor(law: sympy.Expr, rows: np.ndarray | slice) -> bool:
                 """Does the law leave only round-off, or only noise, on these training rows?
@@ -594,10 +596,11 @@ class SymbolicRegressor(Method):
 
             if self.use_enumeration and Z.shape[1] <= MAX_ENUMERATED_INPUTS:
                 enumeration_end = None if reproducible else time.perf_counter() + ENUMERATION_SHARE * max(deadline - time.perf_counter(), 1.0)
-                clear = rows_clear_of_noise(tt, share)
+                clear = rows_clear_of_noise(tt, share, weights)
                 enumerated = enumerate_expressions(Zt[clear], tt[clear], z_names, deadline=enumeration_end, rng=rng,
                                                    max_size=REPRODUCIBLE_SIZES[Z.shape[1]] if reproducible else 9,
-                                                   n_points=SAMPLE_POINTS[share > NOISY], noise=share if noisy else 0.0)
+                                                   n_points=SAMPLE_POINTS[share > NOISY], noise=share if noisy else 0.0,
+                                                   weights=None if weights is None else weights[clear])
                 raw.extend(s.expression for s in enumerated)
                 exact = any(at_floor(s.expression, clear) for s in enumerated)
             separability_end = None if reproducible else time.perf_counter() + ENUMERATION_SHARE * (deadline - time.perf_counter())
