@@ -161,3 +161,31 @@ def test_a_wrong_laws_smooth_residual_is_not_taken_for_noise():
     smooth = 1e-3 * np.sin(2 * Z[:, 0]) * Z[:, 1] / Z[:, 2] ** 5  # steep, as r**-5 in II.6.15a
     assert noise_share(Z, smooth, rng=0) < 0.01
     assert noise_share(Z, 1e-3 * rng.normal(size=5000), rng=0) > 0.8
+
+
+def test_noise_that_differs_from_row_to_row_is_weighed():
+    # y = s * sqrt((1 + z)/(1 - z)) with the same noise on every y (relativistic Doppler
+    # shift, I.34.14, after the unit reduction t = y/s): on t the noise is 1/s, twenty
+    # times larger on some rows than on others. Weighted by s**2, the enumeration finds the law
+    rng = np.random.default_rng(3)
+    z, s = rng.uniform(0.1, 0.66, 8000), rng.uniform(1, 20, 8000)
+    y = s * np.sqrt((1 + z) / (1 - z))
+    y = y + 0.01 * np.sqrt(np.mean(y**2)) * rng.normal(size=len(y))
+    t, Z = y / s, z[:, None]
+    share = noise_share(Z, t, rng=0)
+    assert share > NOISY
+    weights = s**2
+    clear = rows_clear_of_noise(t, share, weights)
+    found = enumerate_expressions(Z[clear], t[clear], ["z"], max_size=5, rng=0, n_points=SAMPLE_POINTS[True],
+                                  noise=share, weights=weights[clear])
+    truth = parse_expression("(1 + z)/sqrt(1 - z**2)", ["z"])
+    assert any(exact_match(s.expression.replace(lambda e: e.is_Float, lambda e: sympy.nsimplify(round(float(e), 2))), truth)
+               for s in found)
+
+
+def test_rows_clear_of_noise_follow_the_noise_of_each_row():
+    # the same |t| stands clear of small noise, not of large noise
+    t = np.concatenate([np.full(1000, 1.0), np.full(1000, 1.0), np.linspace(-5, 5, 1000)])
+    weights = np.concatenate([np.full(1000, 100.0), np.full(1000, 0.01), np.full(1000, 1.0)])
+    clear = rows_clear_of_noise(t, 1e-2, weights)
+    assert clear[:1000].all() and not clear[1000:2000].any()
