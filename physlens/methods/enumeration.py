@@ -194,12 +194,12 @@ def _quadratic_terms(m: int) -> int:
 
 
 def _local_quadratic(Z: np.ndarray, target: np.ndarray, rows: np.ndarray, *, neighbours: int,
-                     weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+                     weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]] | None:
     """At each of ``rows``, a quadratic fitted (by least squares weighted by ``weights``)
     to the target at the ``neighbours`` nearest rows, in inputs standardised after
-    log|z| for inputs of one sign: (its value at the row, the row's own weight in that
-    value, each neighbour's weight as an array (rows, neighbours) with the neighbours'
-    indices). None when the inputs cannot be standardised."""
+    log|z| for inputs of one sign. Returns (its value at each row, the row's own weight
+    in that value, (the weight of every neighbour, the neighbours' indices), both arrays
+    of shape (rows, neighbours)); None when the inputs cannot be standardised."""
     from scipy.spatial import cKDTree
 
     n, m = Z.shape
