@@ -104,3 +104,10 @@ def test_as_expression_takes_sympy_and_numbers_but_never_text():
     assert as_expression(0.5) == sympy.Float(0.5)
     with pytest.raises(ExpressionError, match="parse_expression"):
         as_expression("__import__('os').system('x')")
+
+
+def test_simple_numbers_count_the_bits_of_a_fraction():
+    # pi**2 (II.24.17) is simpler than 79/8, the nearest fraction with denominator <= 12
+    assert simple_numbers(-9.87)[1] == -sympy.pi**2
+    # within 1% comes before simpler numbers further off
+    assert simple_numbers(0.2387)[1] == 3 / (4 * sympy.pi)

@@ -158,7 +158,17 @@ def snap_on_data(
         visit(law, 0)
         return sorted(depth, key=lambda f: (-depth[f], abs(float(f))))
 
-    # all at once first, each constant to the simplest number within 1% of it: one at a
+    # constants within 1% of each other first become one (noise splits a constant that
+    # appears twice, as in sqrt(c*x**2 + c*y**2), into two): the law is refitted with one,
+    # and a common factor comes out (c*x**2 + c*y**2 is c*(x**2 + y**2)) to be snapped alone
+    twins = _twin_constants(current)
+    if twins:
+        trial = sympy.factor_terms(current.xreplace(twins))
+        trial = refit_constants(trial, names, *train)
+        trial_mse = _mse(_evaluate(trial, names, X_valid), y_valid)
+        if trial_mse <= current_mse * (1 + tolerance) + floor:
+            current, current_mse = trial, trial_mse
+    # then all at once, each constant to the simplest number within 1% of it: one at a
     # time, with the others refitted, a law at the edge of its domain (a distance whose
     # square reaches 0) leaves it, as the refitted constants drift, where together they
     # keep it
@@ -188,6 +198,19 @@ def snap_on_data(
         else:
             refused.add(target)
     return current
+
+
+def _twin_constants(expression: sympy.Expr) -> dict[sympy.Float, sympy.Float]:
+    """Floats within JOINT_SNAP (relative) of a neighbour in value, each mapped to the mean
+    of its group; empty when there are none."""
+    floats = sorted(expression.atoms(sympy.Float), key=float)
+    groups: list[list[sympy.Float]] = []
+    for number in floats:
+        if groups and abs(float(number) - float(groups[-1][-1])) <= JOINT_SNAP * abs(float(number)):
+            groups[-1].append(number)
+        else:
+            groups.append([number])
+    return {number: sympy.Float(np.mean([float(f) for f in group]), 17) for group in groups if len(group) > 1 for number in group}
 
 
 def power_law_candidates(Z: np.ndarray, target: np.ndarray, names: list[str]) -> list[sympy.Expr]:

@@ -161,3 +161,17 @@ def test_constants_equal_to_round_off_become_one_and_factor():
     truth = 3 * p_d * z * sympy.sqrt(x**2 + y**2) / (4 * sympy.pi * epsilon * r**5)
     assert not exact_match(fitted, truth)
     assert exact_match(_simplify(fitted), truth)
+
+
+def test_a_constant_that_noise_split_in_two_snaps_as_one(rng):
+    # II.6.15a's 3/(4 pi) * sqrt(x**2 + y**2): a fit on noisy data writes it as
+    # sqrt(c1*x**2 + c2*y**2) with c1 and c2 apart in the fourth digit; neither is a
+    # simple number, their common square root 3/(4 pi) is
+    x, y = rng.uniform(1, 5, 4000), rng.uniform(1, 5, 4000)
+    X = np.column_stack([x, y])
+    clean = 3 / (4 * np.pi) * np.sqrt(x**2 + y**2)
+    target = clean + 0.01 * np.sqrt(np.mean(clean**2)) * rng.normal(size=len(x))
+    names = ["x", "y"]
+    fitted = parse_expression("sqrt(0.056995098244370768*x**2 + 0.056988162396708758*y**2)", names)
+    snapped = snap_on_data(fitted, names, (X[:3000], target[:3000]), (X[3000:], target[3000:]))
+    assert exact_match(snapped, parse_expression("3*sqrt(x**2 + y**2)/(4*pi)", names), snap=False)
