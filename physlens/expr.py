@@ -241,11 +241,13 @@ def to_function(expression: sympy.Expr, names: Iterable[str]):
 def simple_numbers(value: float, *, max_denominator: int = 12) -> list[sympy.Expr]:
     """Simple closed forms near ``value``, simplest first: 0, p/q, p/q*pi, p/q*sqrt(2)...
 
-    Numbers within 1e-6 of ``value`` come first, then 0, then those within 1%, then the
-    rest; each group simplest first, simplest meaning fewest bits to write down:
-    log2(1 + |p|) + log2(q), plus two for a named constant (pi, 1/pi, pi**2, sqrt(2)...)
-    and three for a root such as 1/sqrt(2*pi); so pi**2 comes before 79/8. Used to snap
-    fitted constants; the caller decides on data whether a snap is kept.
+    Numbers within 1e-6 of ``value`` come first, then 0, then the rest by the bits to
+    write them down: log2(1 + |p|) + log2(q), plus two to four for a named constant
+    (pi and 1/pi two; pi**2, sqrt(2) three; 1/pi**2, sqrt(pi), sqrt(3), e four) and
+    five for a root such as 1/sqrt(2*pi), plus log2 of their distance from ``value`` in
+    steps of 0.1% (so 1 comes before pi/3 for 1.03, and pi**2 before 79/8 or 10 for
+    9.87). Used to snap fitted constants; the caller decides on data whether a snap is
+    kept.
     """
     import math
     from fractions import Fraction
@@ -257,23 +259,25 @@ def simple_numbers(value: float, *, max_denominator: int = 12) -> list[sympy.Exp
     def bits(ratio: Fraction, extra: float) -> float:
         return math.log2(1 + abs(ratio.numerator)) + math.log2(ratio.denominator) + extra
 
-    bases = [(sympy.Integer(1), 1.0), (sympy.pi, math.pi), (1 / sympy.pi, 1 / math.pi), (sympy.sqrt(2), math.sqrt(2)),
-             (sympy.sqrt(sympy.pi), math.sqrt(math.pi)), (sympy.pi**2, math.pi**2), (1 / sympy.pi**2, 1 / math.pi**2),
-             (sympy.sqrt(3), math.sqrt(3)), (sympy.E, math.e)]
-    for symbol, numeric in bases:
+    # (number, its value, bits to name it): the commoner in physics the cheaper
+    bases = [(sympy.Integer(1), 1.0, 0.0), (sympy.pi, math.pi, 2.0), (1 / sympy.pi, 1 / math.pi, 2.0), (sympy.pi**2, math.pi**2, 3.0),
+             (sympy.sqrt(2), math.sqrt(2), 3.0), (1 / sympy.pi**2, 1 / math.pi**2, 4.0), (sympy.sqrt(sympy.pi), math.sqrt(math.pi), 4.0),
+             (sympy.sqrt(3), math.sqrt(3), 4.0), (sympy.E, math.e, 4.0)]
+    for symbol, numeric, named in bases:
         ratio = Fraction(value / numeric).limit_denominator(max_denominator)
         if ratio != 0 and abs(ratio.numerator) <= 1000:
-            candidate = sympy.Rational(ratio.numerator, ratio.denominator) * symbol
-            candidates.setdefault(candidate, bits(ratio, 0.0 if symbol == 1 else 2.0))
+            candidates.setdefault(sympy.Rational(ratio.numerator, ratio.denominator) * symbol, bits(ratio, named))
     for power in (1, -1):  # square roots such as 1/sqrt(2*pi)
         ratio = Fraction(value**2 / math.pi**power).limit_denominator(max_denominator)
         if ratio != 0 and abs(ratio.numerator) <= 1000:
             candidate = sympy.Integer(1 if value > 0 else -1) * sympy.sqrt(sympy.Rational(ratio.numerator, ratio.denominator) * sympy.pi**power)
-            candidates.setdefault(candidate, bits(ratio, 3.0))
-    # the nearly exact first, then 0, then those within 1% by simplicity, then the rest by simplicity
+            candidates.setdefault(candidate, bits(ratio, 5.0))
+    # the nearly exact first, then 0, then the rest by the bits to write them down and
+    # to write how far they are from the value (in steps of 0.1%)
     def distance(c: sympy.Expr) -> float:
         return abs(float(c) - value) / max(abs(value), 1e-300)
-    return sorted(candidates, key=lambda c: (distance(c) > 1e-6, c != 0, distance(c) > 1e-2, candidates[c], count_complexity(c)))
+    return sorted(candidates, key=lambda c: (distance(c) > 1e-6, c != 0, candidates[c] + max(0.0, math.log2(max(distance(c), 1e-300) / 1e-3)),
+                                             count_complexity(c)))
 
 
 def snap_constants(expression: sympy.Expr, *, rel_tol: float = 1e-4, abs_tol: float = 1e-4, tries: int | None = None) -> sympy.Expr:

@@ -156,7 +156,7 @@ class _Transform:
 
 
 def _through_functions(values: np.ndarray, outer, outer_values) -> list[_Transform]:
-    """``values`` seen through the identity, 1/v, v**2, sqrt(|v|) and log|v|, each
+    """``values`` seen through the identity, 1/v, v**2, 1/v**2, sqrt(|v|) and log|v|, each
     followed on the way back by ``outer`` (symbolic) and ``outer_values`` (numeric)."""
     sign = 1.0 if np.all(values > 0) else (-1.0 if np.all(values < 0) else 0.0)
     found = [_Transform(values, outer, outer_values)]
@@ -165,6 +165,8 @@ def _through_functions(values: np.ndarray, outer, outer_values) -> list[_Transfo
             found.append(_Transform(1.0 / values, lambda e: outer(1 / e), lambda e, r: outer_values(1.0 / e, r)))
         if sign:
             found.append(_Transform(values**2, lambda e: outer(sign * sympy.sqrt(e)), lambda e, r: outer_values(sign * np.sqrt(e), r)))
+            # 1/v**2: a Lorentz factor 1/sqrt(1 - z**2) is 1 - z**2 through it
+            found.append(_Transform(values**-2.0, lambda e: outer(sign / sympy.sqrt(e)), lambda e, r: outer_values(sign / np.sqrt(e), r)))
             found.append(_Transform(np.sqrt(sign * values), lambda e: outer(sign * e**2), lambda e, r: outer_values(sign * e**2, r)))
             found.append(_Transform(np.log(sign * values), lambda e: outer(sign * sympy.exp(e)), lambda e, r: outer_values(sign * np.exp(e), r)))
     return found
@@ -487,6 +489,8 @@ def enumerate_expressions(
             continue
         root = np.sqrt(w if weights is None else w * _slope_of_inverse(transforms[t], Z) ** 2)
         (a, b), *_ = np.linalg.lstsq(np.column_stack([values, np.ones(n)]) * root[:, None], values_t * root, rcond=None)
+        if noise > 0:  # noise on t is bent by T: a and b that fit T(t) best are refined to fit t itself
+            a, b = _refined_on_target(transforms[t], values, a, b, target, w, Z)
         law = inverse(sympy.Float(a, 17) * g + sympy.Float(b, 17))
         key = sympy.srepr(law)
         if key in seen:
@@ -525,6 +529,34 @@ def _plain_constants(g: np.ndarray, goal: np.ndarray, slope: np.ndarray, interce
         intercept_error = np.sqrt(residual * (1 / n + g.mean(axis=1) ** 2 / spread))
     near = lambda values, simple, error: np.min(np.abs(np.abs(values)[:, None] - simple[None, :]), axis=1) <= 3 * error
     return near(slope, PLAIN_SLOPES, slope_error) & near(intercept, PLAIN_INTERCEPTS, intercept_error)
+
+
+def _refined_on_target(transform: _Transform, g: np.ndarray, a: float, b: float, target: np.ndarray, w: np.ndarray,
+                       Z: np.ndarray, steps: int = 6) -> tuple[float, float]:
+    """Gauss-Newton steps from (a, b) on the weighted squared error of T^-1(a*g + b)
+    against the target; each step kept only if it lowers the error."""
+    root = np.sqrt(w)
+
+    def error(a_, b_):
+        with np.errstate(all="ignore"):
+            value = float(np.mean(w * (transform.inverse_values(a_ * g + b_, Z) - target) ** 2))
+        return value if math.isfinite(value) else math.inf
+
+    current = error(a, b)
+    for _ in range(steps):
+        u = a * g + b
+        step = 1e-6 * (np.abs(u) + np.std(u) + 1e-300)
+        with np.errstate(all="ignore"):
+            slope = (transform.inverse_values(u + step, Z) - transform.inverse_values(u - step, Z)) / (2 * step)
+            residual = target - transform.inverse_values(u, Z)
+        if not (np.all(np.isfinite(slope)) and np.all(np.isfinite(residual))):
+            break
+        (da, db), *_ = np.linalg.lstsq(np.column_stack([slope * g, slope]) * root[:, None], residual * root, rcond=None)
+        trial = error(a + da, b + db)
+        if not trial < current:
+            break
+        a, b, current = a + da, b + db, trial
+    return a, b
 
 
 def _slope_of_inverse(transform: _Transform, Z: np.ndarray) -> np.ndarray:

@@ -642,12 +642,22 @@ class SymbolicRegressor(Method):
         train, valid = (X[train_rows], y[train_rows]), (X[valid_rows], y[valid_rows])
         variance = float(np.var(valid[1]))
         prelim = []
+
+        def promise(item) -> float:  # a description length on the validation rows
+            law, mse = item
+            return len(valid_rows) * math.log(max(mse, _MSE_FLOOR * variance)) + count_complexity(law) * math.log(len(valid_rows)) if math.isfinite(mse) else math.inf
+
         for expression in raw:
             full = (scale_expr * expression.xreplace(substitution))
-            values = _evaluate(full, names, valid[0])
-            prelim.append((full, _mse(values, valid[1])))
+            item = (full, _mse(_evaluate(full, names, valid[0]), valid[1]))
+            # a law whose constants are within 1% of simple numbers is judged as it would
+            # be snapped too (on noisy data 1.0008 - 1.0028*z**2 is 1 - z**2 and no longer)
+            snapped = snap_constants(full, rel_tol=JOINT_SNAP, abs_tol=JOINT_SNAP**2, tries=SNAP_TRIES)
+            if snapped is not full:
+                item = min(item, (snapped, _mse(_evaluate(snapped, names, valid[0]), valid[1])), key=promise)
+            prelim.append(item)
         # polish only the most promising laws: simplification and snapping cost time
-        prelim.sort(key=lambda item: len(valid_rows) * math.log(max(item[1], _MSE_FLOOR * variance)) + count_complexity(item[0]) * math.log(len(valid_rows)) if math.isfinite(item[1]) else math.inf)
+        prelim.sort(key=promise)
         for index, (full, _) in enumerate(prelim):
             # the most promising law is always polished; the others while time remains.
             # The null search only needs accuracies, so it skips polishing.
