@@ -487,7 +487,11 @@ def enumerate_expressions(
         values = _values(g, symbols, Z)
         if values is None:
             continue
-        root = np.sqrt(w if weights is None else w * _slope_of_inverse(transforms[t], Z) ** 2)
+        if weights is None:
+            root = np.sqrt(w)
+        else:  # a row where dt/dT cannot be had carries no weight
+            slope = _slope_of_inverse(transforms[t], transforms[t].values, Z)
+            root = np.sqrt(w) * np.where(np.isfinite(slope), np.abs(slope), 0.0)
         (a, b), *_ = np.linalg.lstsq(np.column_stack([values, np.ones(n)]) * root[:, None], values_t * root, rcond=None)
         if noise > 0:  # noise on t is bent by T: a and b that fit T(t) best are refined to fit t itself
             a, b = _refined_on_target(transforms[t], values, a, b, target, w, Z)
@@ -545,9 +549,8 @@ def _refined_on_target(transform: _Transform, g: np.ndarray, a: float, b: float,
     current = error(a, b)
     for _ in range(steps):
         u = a * g + b
-        step = 1e-6 * (np.abs(u) + np.std(u) + 1e-300)
+        slope = _slope_of_inverse(transform, u, Z)
         with np.errstate(all="ignore"):
-            slope = (transform.inverse_values(u + step, Z) - transform.inverse_values(u - step, Z)) / (2 * step)
             residual = target - transform.inverse_values(u, Z)
         if not (np.all(np.isfinite(slope)) and np.all(np.isfinite(residual))):
             break
@@ -559,14 +562,13 @@ def _refined_on_target(transform: _Transform, g: np.ndarray, a: float, b: float,
     return a, b
 
 
-def _slope_of_inverse(transform: _Transform, Z: np.ndarray) -> np.ndarray:
-    """dt/dT at every row (by central differences of the inverse), so noise of variance v
-    on t is noise of about v / (dt/dT)**2 on T(t); where it cannot be had, 0 (the row then
-    carries no weight)."""
-    step = 1e-6 * (np.abs(transform.values) + np.std(transform.values))
+def _slope_of_inverse(transform: _Transform, values: np.ndarray, Z: np.ndarray) -> np.ndarray:
+    """dt/dT at T = ``values`` on every row of Z, by central differences of the inverse
+    (non-finite where the inverse is): noise of variance v on t is noise of about
+    v / (dt/dT)**2 on T(t)."""
+    step = 1e-6 * (np.abs(values) + np.std(values) + 1e-300)
     with np.errstate(all="ignore"):
-        slope = (transform.inverse_values(transform.values + step, Z) - transform.inverse_values(transform.values - step, Z)) / (2 * step)
-    return np.where(np.isfinite(slope), slope, 0.0)
+        return (transform.inverse_values(values + step, Z) - transform.inverse_values(values - step, Z)) / (2 * step)
 
 
 def _terms(pool: _Pool) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]], np.ndarray]:
