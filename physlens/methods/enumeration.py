@@ -13,6 +13,11 @@ of matrix products away.
 Once dimensional analysis has reduced a law to one or two dimensionless groups, most
 Feynman laws are expressions of at most eight or nine nodes in those groups, which this
 finds in seconds, where a genetic search can wander for minutes.
+
+On noisy data the sample points carry the target smoothed over their neighbours (a
+local quadratic), each row weighted by its noise (after the reduction t = y/scale, the
+same noise on y is noise of 1/scale on t), and every law within the noise left is a tie
+that the shortest, or the one without fitted constants, wins.
 """
 
 from __future__ import annotations
@@ -322,9 +327,11 @@ def enumerate_expressions(
     the target's variance, :func:`noise_share`) makes fits within the noise of each other
     ties: two-term laws also try the shortest term within the noise of the best, and the
     shortest laws within the noise of perfect are returned beside the best fits.
-    ``weights`` (each row's inverse noise variance, when the noise differs from row to
-    row) draw the sample points from the quieter rows, and weight the final fits and
-    scores; a fit on a transformed target T(t) weights each row by its noise there."""
+    With noise the target at the sample points is smoothed (:func:`_denoised`) and a and
+    b are refined on the target itself, not on T(t). ``weights`` (each row's inverse
+    noise variance, when the noise differs from row to row) draw the sample points from
+    the quieter rows, and weight the smoothing, the final fits and the scores; a fit on a
+    transformed target T(t) weights each row by its noise there."""
     rng = np.random.default_rng(rng)
     n, m = Z.shape
     if m == 0 or np.ptp(target) == 0:
