@@ -16,8 +16,8 @@ finds in seconds, where a genetic search can wander for minutes.
 
 On noisy data the sample points carry the target smoothed over their neighbours (a
 local quadratic), each row weighted by its noise (after the reduction t = y/scale, the
-same noise on y is noise of 1/scale on t), and every law within the noise left is a tie
-that the shortest, or the one without fitted constants, wins.
+same noise on y is noise of 1/scale on t); laws within the noise left of each other
+are ties, and the shortest of them, and those without fitted constants, are kept.
 """
 
 from __future__ import annotations
