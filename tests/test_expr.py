@@ -109,5 +109,5 @@ def test_as_expression_takes_sympy_and_numbers_but_never_text():
 def test_simple_numbers_count_the_bits_of_a_fraction():
     # pi**2 (II.24.17) is simpler than 79/8, the nearest fraction with denominator <= 12
     assert simple_numbers(-9.87)[1] == -sympy.pi**2
-    # within 1% comes before simpler numbers further off
+    # 3/(4 pi), 0.01% away, comes before 1/4, fewer bits but 5% away
     assert simple_numbers(0.2387)[1] == 3 / (4 * sympy.pi)

@@ -191,8 +191,9 @@ def noise_share(Z: np.ndarray, target: np.ndarray, rng: np.random.Generator | No
     local = _local_quadratic(Z, target, rows, neighbours=2 * _quadratic_terms(m) + 6)
     if local is None:
         return 0.0
-    fitted, leverage, _ = local
+    fitted, smoother, _ = local
     residual = target[rows] - fitted
+    leverage = smoother[:, 0]  # the row's own weight in its fitted value (it is its own nearest)
     return float(np.mean(residual**2 / np.maximum(1 - leverage, 1e-3)) / np.var(target))
 
 
@@ -201,12 +202,13 @@ def _quadratic_terms(m: int) -> int:
 
 
 def _local_quadratic(Z: np.ndarray, target: np.ndarray, rows: np.ndarray, *, neighbours: int,
-                     weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]] | None:
+                     weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """At each of ``rows``, a quadratic fitted (by least squares weighted by ``weights``)
     to the target at the ``neighbours`` nearest rows, in inputs standardised after
-    log|z| for inputs of one sign. Returns (its value at each row, the row's own weight
-    in that value, (the weight of every neighbour, the neighbours' indices), both arrays
-    of shape (rows, neighbours)); None when the inputs cannot be standardised."""
+    log|z| for inputs of one sign. Returns (its value at each row, the weight of every
+    neighbour in that value, the neighbours' indices; the last two of shape (rows,
+    neighbours), the row itself first among its neighbours); None when the inputs cannot
+    be standardised."""
     from scipy.spatial import cKDTree
 
     n, m = Z.shape
@@ -225,8 +227,7 @@ def _local_quadratic(Z: np.ndarray, target: np.ndarray, rows: np.ndarray, *, nei
     root = np.ones((len(rows), neighbours)) if weights is None else np.sqrt(weights[near])
     inverse = np.linalg.pinv(design * root[..., None]) * root[:, None, :]  # (rows, parameters, neighbours)
     smoother = inverse[:, 0, :]  # the fitted value at each row is smoother @ target[near]
-    fitted = np.einsum("rk,rk->r", smoother, target[near])
-    return fitted, smoother[:, 0], (smoother, near)
+    return np.einsum("rk,rk->r", smoother, target[near]), smoother, near
 
 
 def _denoised(Z: np.ndarray, target: np.ndarray, rows: np.ndarray, weights: np.ndarray):
@@ -241,8 +242,8 @@ def _denoised(Z: np.ndarray, target: np.ndarray, rows: np.ndarray, weights: np.n
         local = _local_quadratic(Z, target, rows, neighbours=per_term * terms, weights=weights)
         if local is None:
             return None
-        fitted, leverage, _ = local
-        error = float(np.mean(weights[rows] * ((target[rows] - fitted) / np.maximum(1 - leverage, 1e-3)) ** 2))
+        fitted, smoother, _ = local
+        error = float(np.mean(weights[rows] * ((target[rows] - fitted) / np.maximum(1 - smoother[:, 0], 1e-3)) ** 2))
         if error < best_error:
             best, best_error = local, error
     return best
@@ -270,7 +271,7 @@ def noise_profile(n: int, weights: np.ndarray | None) -> np.ndarray:
 
 
 def _target_transforms(Z: np.ndarray, target: np.ndarray, symbols: list[sympy.Symbol]) -> list[_Transform]:
-    """The target t through 1/t, t**2, sqrt(|t|), log|t| (and itself, and sin t for an
+    """The target t through 1/t, t**2, 1/t**2, sqrt(|t|), log|t| (and itself, and sin t for an
     angle); each of these times z_j**k for small k; and each of them applied to t * z_j**k. So
     z**3/(exp(z) - 1) is found as 1/(exp(z) - 1) for t / z**3, and a Gaussian
     exp(-d**2/(2 s**2))/s as an affine function of (d/s)**2 for log(t * s)."""
@@ -349,7 +350,7 @@ def enumerate_expressions(
     if noise > 0:
         local = _denoised(Z, target, rows, w)
         if local is not None:
-            y, _, (smoother, near) = local
+            y, smoother, near = local
             row_noise = noise * float(np.var(target)) * noise_profile(n, weights)
             sample_noise = float(np.mean(np.sum(smoother**2 * row_noise[near], axis=1))) / max(float(np.var(y)), 1e-300)
     # the noise's share of the weighted variance, the measure of the laws' final scores

@@ -189,4 +189,3 @@ def test_rows_clear_of_noise_follow_the_noise_of_each_row():
     weights = np.concatenate([np.full(1000, 100.0), np.full(1000, 0.01), np.full(1000, 1.0)])
     clear = rows_clear_of_noise(t, 1e-2, weights)
     assert clear[:1000].all() and not clear[1000:2000].any()
-
