@@ -136,9 +136,10 @@ def snap_on_data(
 ) -> sympy.Expr:
     """Snap constants to simple numbers one at a time, refitting the others, keeping a
     snap only when held-out error grows by less than ``tolerance`` (relative) plus
-    round-off, and by no more than chance allows: on noisy data a 5% rise is more than
-    a wrong constant costs (2/5 for 1/sqrt(2*pi) at 1% noise), so the rise over the
-    unsnapped law, row by row, must also be within three of its standard errors.
+    round-off, and by no more than chance allows: on noisy data a wrong constant can
+    cost less than 5% (2/5 for a Gaussian's 1/sqrt(2*pi) costs 2% at 2% noise), so the
+    rise over the unsnapped law, row by row, must also be within three of its standard
+    errors.
     Constants that matter least are tried first (zero first of all)."""
     X_valid, y_valid = valid
     floor = _SNAP_FLOOR * float(np.var(y_valid))
