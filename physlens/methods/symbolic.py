@@ -67,9 +67,16 @@ class Candidate:
         """BIC-like score: n log(mse) + (complexity + fitted constants) log(n), with a
         round-off floor. A fitted (floating-point) constant is a parameter and costs
         as much again as its node, so 1 beats 0.99978 unless the data clearly ask for it."""
-        mse = max(self.mse, _MSE_FLOOR * variance) if math.isfinite(self.mse) else math.inf
         fitted = len(self.expression.atoms(sympy.Float))
-        return n * math.log(mse) + (self.complexity + fitted) * math.log(n)
+        return _description_length(n, self.mse, variance, self.complexity + fitted)
+
+
+def _description_length(n: int, mse: float, variance: float, cost: float) -> float:
+    """n log(mse) + cost log(n) on n rows, the mse floored at round-off (relative to
+    ``variance``); infinite for a law that cannot be evaluated."""
+    if not math.isfinite(mse):
+        return math.inf
+    return n * math.log(max(mse, _MSE_FLOOR * variance)) + cost * math.log(n)
 
 
 def _evaluate(expression: sympy.Expr, names: list[str], X: np.ndarray) -> np.ndarray:
@@ -672,9 +679,9 @@ class SymbolicRegressor(Method):
         variance = float(np.var(valid[1]))
         prelim = []
 
-        def promise(item) -> float:  # a description length on the validation rows
+        def promise(item) -> float:  # a description length on the validation rows, its constants not yet counted
             law, mse = item
-            return len(valid_rows) * math.log(max(mse, _MSE_FLOOR * variance)) + count_complexity(law) * math.log(len(valid_rows)) if math.isfinite(mse) else math.inf
+            return _description_length(len(valid_rows), mse, variance, count_complexity(law))
 
         for expression in raw:
             full = (scale_expr * expression.xreplace(substitution))
