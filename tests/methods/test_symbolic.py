@@ -6,7 +6,7 @@ from physlens.data.feynman import simulate_feynman
 from physlens.data.oscillators import simulate_oscillator_accelerations, simulate_oscillator_periods
 from physlens.errors import DataError, ParameterError, UnitError
 from physlens.methods.base import NotFittedError
-from physlens.methods.symbolic import SymbolicRegressor, refit_constants, snap_on_data
+from physlens.methods.symbolic import SymbolicRegressor, free_exact_numbers_on_data, refit_constants, snap_on_data
 from physlens.expr import parse_expression
 from physlens.validate.symbolic import exact_match, predicts
 
@@ -137,6 +137,47 @@ def test_a_constant_wrong_by_less_than_the_noise_but_more_than_chance_is_not_sna
     assert sympy.simplify(snapped - parse_expression("exp(-x**2/2)/sqrt(2*pi)", ["x"])) == 0
 
 
+def _noisy_pole(rng, n=10000):
+    """II.11.28's 1 + z/(1 - z/3) = -2 + 9/(3 - z) at 1% noise, z = n*alpha in [0, 1]."""
+    z = rng.uniform(0, 1, n) * rng.uniform(0, 1, n)
+    clean = -2 + 9 / (3 - z)
+    return z[:, None], clean + 0.01 * np.sqrt(np.mean(clean**2)) * rng.normal(size=n)
+
+
+def test_a_pole_that_enumeration_built_from_pi_is_refitted_and_snapped(rng):
+    # enumeration has the leaves 1, 2 and pi: it offers the pole at pi, within the noise
+    X, y = _noisy_pole(rng)
+    train, valid = (X[:7500], y[:7500]), (X[7500:], y[7500:])
+    enumerated = parse_expression("-2.1887 - 10.0125/(z - pi)", ["z"])
+    freed = free_exact_numbers_on_data(enumerated, ["z"], train, valid)
+    assert not freed.has(sympy.pi)
+    snapped = snap_on_data(freed, ["z"], train, valid)
+    assert sympy.simplify(snapped - parse_expression("-2 + 9/(3 - z)", ["z"])) == 0
+
+
+def test_exact_numbers_that_are_right_stay(rng):
+    z = rng.uniform(1, 3, 4000)
+    clean = 2 * np.pi * z + 1 / (np.pi - z / 2)
+    y = clean + 0.01 * np.sqrt(np.mean(clean**2)) * rng.normal(size=len(z))
+    X = z[:, None]
+    law = parse_expression("2*pi*z + 1/(pi - z/2)", ["z"])
+    assert free_exact_numbers_on_data(law, ["z"], (X[:3000], y[:3000]), (X[3000:], y[3000:])) is law
+
+
+def test_a_constant_snapped_before_polishing_is_refitted(rng):
+    # III.19.51's -1/(8 n**2): a slope fitted on rows chosen by their noisy target came
+    # out 0.1303 and was snapped to 9/(7 pi**2) before polishing; the refit gives 1/8
+    n = rng.uniform(1, 5, 8000)
+    scale = rng.uniform(1, 5, 8000) ** 4
+    clean = -scale / (8 * n**2)
+    y = clean + 0.01 * np.sqrt(np.mean(clean**2)) * rng.normal(size=len(n))
+    X, names = np.column_stack([n, scale]), ["n", "s"]
+    law = parse_expression("s*(0.00098 - 9/(7*pi**2*n**2))", names)
+    freed = free_exact_numbers_on_data(law, names, (X[:6000], y[:6000]), (X[6000:], y[6000:]))
+    snapped = snap_on_data(freed, names, (X[:6000], y[:6000]), (X[6000:], y[6000:]))
+    assert sympy.simplify(snapped - parse_expression("-s/(8*n**2)", names)) == 0
+
+
 def _noisy_distance(rng, noise=0.01, n=4000):
     """I.29.16's distance sqrt(x1**2 + x2**2 - 2 x1 x2 cos d) with noise, which reaches 0."""
     x1, x2, d = rng.uniform(1, 5, n), rng.uniform(1, 5, n), rng.uniform(-4, 4, n)
@@ -195,5 +236,13 @@ def test_relativistic_energy_recovered_from_noisy_data():
     # factor (1/cos, exp of 1/cos) fit within the noise; the law, with constants 1.001 and
     # 1.003 as fitted, is judged as it would be snapped, and wins
     dataset = simulate_feynman("I.48.2", n_samples=6000, noise=0.01, rng=0)
+    method = SymbolicRegressor(budget=20, random_state=0).fit_dataset(dataset)
+    assert exact(method)
+
+
+def test_a_rational_law_with_a_pole_recovered_from_noisy_data():
+    # II.11.28 at 1% noise: approximants (exp of a sum, a log of cos) fit within the noise;
+    # enumeration's pole at pi, refitted, becomes the pole at 3 and wins
+    dataset = simulate_feynman("II.11.28", n_samples=10000, noise=0.01, rng=0)
     method = SymbolicRegressor(budget=20, random_state=0).fit_dataset(dataset)
     assert exact(method)
