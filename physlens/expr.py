@@ -16,6 +16,7 @@ import keyword
 import tokenize
 from typing import Iterable, Mapping
 
+import numpy as np
 import sympy
 
 from physlens.errors import ExpressionError
@@ -236,6 +237,18 @@ def to_function(expression: sympy.Expr, names: Iterable[str]):
     names = list(names)
     syms = [sympy.Symbol(n, real=True) for n in names]
     return sympy.lambdify(syms, expression, modules="numpy")
+
+
+def real_values(values, rows: int) -> np.ndarray:
+    """Values of a law on ``rows`` rows as real floats. A complex value whose imaginary
+    part is more than round-off (sympy keeps ``(-1)**(1/3)`` as a complex root, and
+    lambdify evaluates it so) is no value of a real law: it becomes NaN, not its real
+    part. Constants are broadcast to every row."""
+    values = np.asarray(values) * np.ones(rows)
+    if np.iscomplexobj(values):
+        imaginary = np.abs(values.imag) > 1e-9 * np.maximum(np.abs(values.real), 1e-300)
+        values = np.where(imaginary, np.nan, values.real)
+    return values.astype(float)
 
 
 def simple_numbers(value: float, *, max_denominator: int = 12, exact_first: bool = True) -> list[sympy.Expr]:

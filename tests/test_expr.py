@@ -1,8 +1,10 @@
+import numpy as np
 import sympy
 import pytest
 
 from physlens.errors import ExpressionError
-from physlens.expr import parse_expression, simple_numbers, snap_constants, to_latex, to_mathml, to_text
+from physlens.expr import (parse_expression, real_values, simple_numbers, snap_constants, to_function, to_latex, to_mathml,
+                           to_text)
 
 
 def sym(name):
@@ -111,3 +113,15 @@ def test_simple_numbers_count_the_bits_of_a_fraction():
     assert simple_numbers(-9.87)[1] == -sympy.pi**2
     # 3/(4 pi), 0.01% away, comes before 1/4, fewer bits but 5% away
     assert simple_numbers(0.2387)[1] == 3 / (4 * sympy.pi)
+
+
+def test_complex_values_of_a_law_are_not_read_as_their_real_part():
+    x = sympy.Symbol("x", real=True)
+    columns = np.array([[1.0], [2.0], [4.0]])
+    # sympy keeps (-1)**(1/3) as the principal (complex) cube root; numpy evaluates it so
+    complex_law = x * sympy.Integer(-1) ** sympy.Rational(1, 3)
+    assert np.all(np.isnan(real_values(to_function(complex_law, ["x"])(*columns.T), 3)))
+    # a real law passes unchanged, a constant is broadcast, round-off imaginary parts go
+    assert np.allclose(real_values(to_function(x**2, ["x"])(*columns.T), 3), [1, 4, 16])
+    assert np.allclose(real_values(2.5, 3), [2.5, 2.5, 2.5])
+    assert np.allclose(real_values(np.array([1 + 1e-17j, 2 + 0j]), 2), [1, 2])

@@ -22,7 +22,7 @@ import sympy
 
 from physlens.data.dataset import Dataset, Truth, Variable, add_noise
 from physlens.errors import DataError
-from physlens.expr import parse_expression, to_function
+from physlens.expr import parse_expression, real_values, to_function
 
 _UNIT_COLUMNS = (("m", "m"), ("s", "s"), ("kg", "kg"), ("T", "K"), ("V", "V"))
 _UNIT_FIXES = {"mu_drift": "s*kg**-1"}
@@ -123,7 +123,7 @@ def simulate_feynman(
     rng = np.random.default_rng(rng)
     columns = {name: rng.uniform(low, high, n_samples) for name, low, high in equation.variables}
     truth = equation.truth_expression
-    clean = np.asarray(to_function(truth, equation.names)(*columns.values()), dtype=float) * np.ones(n_samples)
+    clean = real_values(to_function(truth, equation.names)(*columns.values()), n_samples)
     columns[equation.output] = add_noise(clean, noise, rng)
     variables = [Variable(n, equation.units[n], "input") for n in equation.names]
     variables.append(Variable(equation.output, equation.units[equation.output], "target"))

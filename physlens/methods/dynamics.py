@@ -486,7 +486,7 @@ class SparseDynamics(Method):
         lookup = {sympy.srepr(t): j for j, (kind, t) in enumerate(poly_terms) if kind == "poly"}
         trig = np.asarray(ps.FourierLibrary(n_frequencies=1).fit_transform(X)) if self.trig else None
         trig_lookup = {sympy.srepr(t): j - len(lookup) for j, (kind, t) in enumerate(poly_terms) if kind == "trig"}
-        from physlens.expr import to_function
+        from physlens.expr import real_values, to_function
 
         for term in self.library_:
             key = sympy.srepr(term)
@@ -496,7 +496,7 @@ class SparseDynamics(Method):
                 columns.append(trig[:, trig_lookup[key]])
             else:
                 with np.errstate(all="ignore"):
-                    values = np.asarray(to_function(term, states)(*X.T), dtype=float) * np.ones(len(X))
+                    values = real_values(to_function(term, states)(*X.T), len(X))
                 columns.append(values)
         return np.column_stack(columns)
 
@@ -712,7 +712,7 @@ class SparseDynamics(Method):
                                         f"the integrated model stays within {VALID_ERROR:.0%} (of each state's RMS) of the "
                                         f"smoothed data for {worst:.0%} of the window (needs >= 50%; worst of {len(pieces)})"))
         # invariants
-        from physlens.expr import parse_expression, to_function
+        from physlens.expr import parse_expression, real_values, to_function
 
         for name, text in (self.invariants or {}).items():
             expression = parse_expression(text, self.state_names_)
@@ -723,8 +723,8 @@ class SparseDynamics(Method):
             drifts, data_drifts = [], []
             for tk, predicted, smooth in rollouts:
                 with np.errstate(all="ignore"):
-                    values = np.asarray(function(*predicted.T), dtype=float) * np.ones(len(tk))
-                    observed = np.asarray(function(*smooth.T), dtype=float) * np.ones(len(tk))
+                    values = real_values(function(*predicted.T), len(tk))
+                    observed = real_values(function(*smooth.T), len(tk))
                 scale = max(float(np.std(observed)), float(abs(np.mean(observed))), 1e-300)
                 drifts.append(conserved_drift(values, scale))
                 data_drifts.append(conserved_drift(observed, scale))

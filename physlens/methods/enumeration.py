@@ -30,7 +30,7 @@ from typing import Callable
 import numpy as np
 import sympy
 
-from physlens.expr import count_complexity, symbols_for
+from physlens.expr import count_complexity, real_values, symbols_for
 
 _UNARY = {
     "sqrt": (np.sqrt, sympy.sqrt),
@@ -719,7 +719,7 @@ def _values(expression: sympy.Expr, symbols: list[sympy.Symbol], Z: np.ndarray) 
     try:
         function = sympy.lambdify(symbols, expression, modules="numpy")
         with np.errstate(all="ignore"):
-            values = np.asarray(function(*Z.T), dtype=float) * np.ones(len(Z))
+            values = real_values(function(*Z.T), len(Z))
     except Exception:  # an expression numpy cannot evaluate is no candidate
         return None
     return values if np.all(np.isfinite(values)) else None

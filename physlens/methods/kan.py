@@ -26,7 +26,7 @@ import numpy as np
 import sympy
 
 from physlens.errors import DataError
-from physlens.expr import symbols_for, to_function
+from physlens.expr import real_values, symbols_for, to_function
 from physlens.methods.base import Interpretation, Method, Taxonomy, check_parameter, positive_number, register, seed_or_none
 from physlens.methods.symbolic_gradients import minimize_lbfgs, torch_threads
 from physlens.validate.verdict import Verdict
@@ -160,7 +160,7 @@ def _r2(predicted: np.ndarray, y: np.ndarray) -> float:
 
 def _evaluate(expression: sympy.Expr, names: list[str], X: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
-        return np.asarray(to_function(expression, names)(*X.T), dtype=float) * np.ones(X.shape[0])
+        return real_values(to_function(expression, names)(*X.T), X.shape[0])
 
 
 def _drop_round_off(equation: sympy.Expr, names: list[str], X: np.ndarray, y: np.ndarray) -> sympy.Expr:

@@ -24,7 +24,8 @@ import numpy as np
 import sympy
 
 from physlens.errors import DataError, ParameterError
-from physlens.expr import count_complexity, parse_expression, simple_numbers, snap_constants, symbols_for, to_function
+from physlens.expr import (count_complexity, parse_expression, real_values, simple_numbers, snap_constants, symbols_for,
+                           to_function)
 from physlens.methods.base import (
     Interpretation,
     Method,
@@ -84,8 +85,7 @@ def _evaluate(expression: sympy.Expr, names: list[str], X: np.ndarray) -> np.nda
         return np.full(X.shape[0], np.nan)
     try:
         with np.errstate(all="ignore"):
-            values = to_function(expression, names)(*X.T)
-        values = np.asarray(values, dtype=float) * np.ones(X.shape[0])
+            values = real_values(to_function(expression, names)(*X.T), X.shape[0])
     except Exception:  # any expression that numpy cannot evaluate is simply not a law
         return np.full(X.shape[0], np.nan)
     return values
@@ -118,7 +118,7 @@ def refit_constants(expression: sympy.Expr, names: list[str], X: np.ndarray, y: 
 
     def residual(theta):
         with np.errstate(all="ignore"):
-            values = np.asarray(f(*columns, *theta), dtype=float) * np.ones(len(y))
+            values = real_values(f(*columns, *theta), len(y))
         values = np.where(np.isfinite(values), values, 1e30)
         return values - y
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import sympy
 
-from physlens.expr import snap_constants, to_function
+from physlens.expr import real_values, snap_constants, to_function
 from physlens.validate.verdict import Verdict
 
 
@@ -81,4 +81,4 @@ def predicts(model: sympy.Expr, names: list[str], X: np.ndarray) -> np.ndarray:
     """Model values on the columns of X (named by ``names``)."""
     with np.errstate(all="ignore"):
         values = to_function(model, names)(*X.T)
-    return np.asarray(values, dtype=float) * np.ones(X.shape[0])
+    return real_values(values, X.shape[0])

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 import sympy
@@ -246,3 +248,17 @@ def test_a_rational_law_with_a_pole_recovered_from_noisy_data():
     dataset = simulate_feynman("II.11.28", n_samples=10000, noise=0.01, rng=0)
     method = SymbolicRegressor(budget=20, random_state=0).fit_dataset(dataset)
     assert exact(method)
+
+
+def test_a_complex_law_is_not_refitted_to_its_real_part(rng):
+    # 1.5*x*(-1)**(1/3) is complex on every row; its real part 0.75*x would match y = x
+    # after c -> 2, but a complex law is no law: the refit must leave it alone
+    X = rng.uniform(1, 5, (200, 1))
+    y = X[:, 0]
+    x = sympy.Symbol("x", real=True)
+    start = sympy.Float(1.5) * x * sympy.Integer(-1) ** sympy.Rational(1, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # as in a user's run: no warning filter turned into an error
+        refit = refit_constants(start, ["x"], X, y)
+    assert [float(f) for f in refit.atoms(sympy.Float)] == [1.5]
+    assert np.all(np.isnan(predicts(refit, ["x"], X)))
