@@ -57,6 +57,7 @@ MAX_TERMS = 12_000  # expressions eligible as terms, the shortest first
 RATIO_COLUMNS = 2_000  # (denominator, transformation) pairs tried as ratios of a transformation times z**k
 PLAIN_DENOMINATORS = 300  # denominators tried for each plain transformation of t
 RESCORED = 20  # two-term leaders per kept one that are judged again on the target
+ROUND_OFF = 1e-13  # relative error (of the target's variance) of a law that leaves only round-off
 NOISY = 1e-5  # noise share (of the target's variance) above which data count as noisy
 SAMPLE_POINTS = {False: 48, True: 200}  # enumeration sample points, for clean and for noisy data
 DOMINANT_POINT = 0.5  # a transformed target with one sample point this share of its variance is not fitted
@@ -773,9 +774,13 @@ def separable_laws(
     separability, tested here with a smooth additive model fitted to the data: log|t|
     for a product, t for a sum). Each part is enumerated alone (:func:`enumerate_expressions`)
     on the additive model's estimate of it, and the parts' best laws are combined with
-    one overall constant fitted by least squares. A split is tried only when the
-    additive model explains the data to within ``noise_floor`` (1 - R2 of a black-box
-    fit) or 1e-5, whichever is larger."""
+    one overall constant fitted by least squares; the leading combinations then have
+    all their constants refitted together on the data (each part was fitted to an
+    estimate). A split is tried only when the additive model explains the data to
+    within ``noise_floor`` (1 - R2 of a black-box fit) or 1e-5, whichever is larger,
+    the best-explained splits first; a law at round-off ends the search."""
+    from physlens.methods.symbolic import refit_constants
+
     rng = np.random.default_rng(rng)
     n, m = Z.shape
     if m < 2:
@@ -789,60 +794,82 @@ def separable_laws(
     symbols = list(symbols_for(names).values())
     laws: list[sympy.Expr] = []
     fit_cost = 0.0
+    separable = []
     for kind, values in kinds:
         for left in splits:
             started = time.perf_counter()
             if deadline is not None and started + fit_cost > deadline:
-                return laws
+                break
             r2, G, H = _additive_fit(Zs, values, left)
             fit_cost = time.perf_counter() - started
-            if 1 - r2 > tolerance:
-                continue
-            sides = (left, [j for j in range(m) if j not in left])
-            parts = []
-            for columns, component in zip(sides, (G, H)):
-                part_target = np.exp(component - component.mean()) if kind == "product" else component
-                remaining = None if deadline is None else time.perf_counter() + (deadline - time.perf_counter()) / 4
-                found = enumerate_expressions(Zs[:, columns], part_target, [names[j] for j in columns], keep=4,
-                                              max_size=max_size, deadline=remaining, rng=rng)
-                parts.append(found)
-            if not all(parts):
-                continue
-            combinations = [(g.expression, h.expression) for g in parts[0] for h in parts[1]]
-            # backfitting on the data: a right part g makes t / g (or t - g) an exact
-            # function of the other side's inputs, which enumeration then finds exactly
-            for side, found in enumerate(parts):
-                plausible = sorted((p for p in found if p.r2 > 1 - 100 * (1 - r2)), key=lambda p: p.size)[:2]
-                other = sides[1 - side]
-                for part in plausible:
-                    if deadline is not None and time.perf_counter() > deadline:
-                        break
-                    values_part = _values(part.expression, symbols, Zs)
-                    if values_part is None or (kind == "product" and np.any(values_part == 0)):
-                        continue
-                    rest = ts / values_part if kind == "product" else ts - values_part
-                    remaining = None if deadline is None else time.perf_counter() + (deadline - time.perf_counter()) / 4
-                    for found_rest in enumerate_expressions(Zs[:, other], rest, [names[j] for j in other], keep=2,
-                                                            max_size=max_size, deadline=remaining, rng=rng)[:2]:
-                        pair = (part.expression, found_rest.expression)
-                        combinations.append(pair if side == 0 else pair[::-1])
-            # the combinations are judged on the data, by error and length (a part fitted
-            # to the additive model's estimate may have fitted its small errors too)
-            scored = []
-            for number, (g, h) in enumerate(combinations):
-                if number >= 4 and deadline is not None and time.perf_counter() > deadline:
-                    break  # the first combinations are the parts' best laws
-                combined = g * h if kind == "product" else g + h
-                values_law = _values(combined, symbols, Zs)
-                if values_law is None:
+            if 1 - r2 <= tolerance:
+                separable.append((1 - r2, kind, left, G, H))  # G and H: the parts as the additive model sees them
+    for unexplained, kind, left, G, H in sorted(separable, key=lambda item: item[0]):
+        r2 = 1 - unexplained
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        sides = (left, [j for j in range(m) if j not in left])
+        parts = []
+        for columns, component in zip(sides, (G, H)):
+            part_target = np.exp(component - component.mean()) if kind == "product" else component
+            remaining = None if deadline is None else time.perf_counter() + (deadline - time.perf_counter()) / 4
+            found = enumerate_expressions(Zs[:, columns], part_target, [names[j] for j in columns], keep=4,
+                                          max_size=max_size, deadline=remaining, rng=rng)
+            parts.append(found)
+        if not all(parts):
+            continue
+        combinations = [(g.expression, h.expression) for g in parts[0] for h in parts[1]]
+        # backfitting on the data: a right part g makes t / g (or t - g) an exact
+        # function of the other side's inputs, which enumeration then finds exactly
+        for side, found in enumerate(parts):
+            plausible = sorted((p for p in found if p.r2 > 1 - 100 * (1 - r2)), key=lambda p: p.size)[:2]
+            other = sides[1 - side]
+            for part in plausible:
+                if deadline is not None and time.perf_counter() > deadline:
+                    break
+                values_part = _values(part.expression, symbols, Zs)
+                if values_part is None or (kind == "product" and np.any(values_part == 0)):
                     continue
-                if kind == "product":
-                    scale = float(values_law @ ts / max(values_law @ values_law, 1e-300))
-                    law, fitted = sympy.Float(scale, 17) * combined, scale * values_law
-                else:
-                    offset = float(np.mean(ts - values_law))
-                    law, fitted = combined + sympy.Float(offset, 17), values_law + offset
-                error = max(float(np.mean((fitted - ts) ** 2)) / float(np.var(ts)), 1e-14)
-                scored.append((len(rows) * math.log(error) + count_complexity(law) * math.log(len(rows)), law))
-            laws.extend(law for _, law in sorted(scored, key=lambda item: item[0])[:4])
+                rest = ts / values_part if kind == "product" else ts - values_part
+                remaining = None if deadline is None else time.perf_counter() + (deadline - time.perf_counter()) / 4
+                for found_rest in enumerate_expressions(Zs[:, other], rest, [names[j] for j in other], keep=2,
+                                                        max_size=max_size, deadline=remaining, rng=rng)[:2]:
+                    pair = (part.expression, found_rest.expression)
+                    combinations.append(pair if side == 0 else pair[::-1])
+        # the combinations are judged on the data, by error and length (a part fitted
+        # to the additive model's estimate may have fitted its small errors too)
+        scored = []
+        for number, (g, h) in enumerate(combinations):
+            if number >= 4 and deadline is not None and time.perf_counter() > deadline:
+                break  # the first combinations are the parts' best laws
+            combined = g * h if kind == "product" else g + h
+            values_law = _values(combined, symbols, Zs)
+            if values_law is None:
+                continue
+            if kind == "product":
+                scale = float(values_law @ ts / max(values_law @ values_law, 1e-300))
+                law, fitted = sympy.Float(scale, 17) * combined, scale * values_law
+            else:
+                offset = float(np.mean(ts - values_law))
+                law, fitted = combined + sympy.Float(offset, 17), values_law + offset
+            scored.append((_separable_score(law, fitted, ts, len(rows)), law))
+        leading = [law for _, law in sorted(scored, key=lambda item: item[0])[:4]]
+        # the parts' constants were fitted to estimates of the parts: refitted
+        # together on the data they are the law's (1.00002*z2 + 0.99999*z0*z3 -> 1, 1)
+        for law in leading:
+            if deadline is None or time.perf_counter() < deadline or law is leading[0]:
+                law = refit_constants(law, names, Zs, ts)
+            laws.append(law)
+            values_law = _values(law, symbols, Zs)
+            if values_law is not None and _relative_error(values_law, ts) <= ROUND_OFF:
+                return laws  # the law leaves only round-off: no other split can do better
     return laws
+
+
+def _relative_error(values: np.ndarray, target: np.ndarray) -> float:
+    return float(np.mean((values - target) ** 2)) / float(np.var(target))
+
+
+def _separable_score(law: sympy.Expr, values: np.ndarray, target: np.ndarray, n: int) -> float:
+    """A description length: n log(relative error) + size log(n)."""
+    return n * math.log(max(_relative_error(values, target), 1e-14)) + count_complexity(law) * math.log(n)

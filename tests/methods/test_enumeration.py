@@ -57,6 +57,22 @@ def test_product_of_parts_is_found_by_separability():
     assert laws and any(exact_match(law, truth) for law in laws)
 
 
+def test_a_sum_of_a_one_input_part_and_a_four_input_part_is_found_exactly():
+    # I.11.19 (x1*y1 + x2*y2 + x3*y3) after the units reduction by x1**2: t = z2 + z0*z3 + z1*z4.
+    # Each part is fitted to the additive model's estimate of it, so its constants are
+    # 1e-5 off; only their joint refit on the data makes the law exact
+    rng = np.random.default_rng(8)
+    Z = rng.uniform(1, 5, (4000, 6))
+    Z = Z[:, 1:] / Z[:, [0]]
+    target = Z[:, 2] + Z[:, 0] * Z[:, 3] + Z[:, 1] * Z[:, 4]
+    names = [f"z{i}" for i in range(5)]
+    laws = separable_laws(Z, target, names, max_size=7, rng=0)
+    truth = parse_expression("z2 + z0*z3 + z1*z4", names)
+    assert laws and exact_match(laws[-1], truth)
+    residual = np.asarray(sympy.lambdify(sympy.symbols(names, real=True), laws[-1])(*Z.T), dtype=float) - target
+    assert np.mean(residual**2) < 1e-20 * np.var(target)  # the search ends at the law that leaves round-off
+
+
 def test_no_separable_law_is_claimed_for_an_entangled_target():
     rng = np.random.default_rng(5)
     z0, z1 = rng.uniform(0.5, 2, 2000), rng.uniform(0.5, 2, 2000)
