@@ -35,14 +35,13 @@ from physlens.methods.base import (
     register,
     seed_or_none,
 )
-from physlens.methods.enumeration import NOISY, SAMPLE_POINTS, enumerate_expressions, noise_share, rows_clear_of_noise, separable_laws
+from physlens.methods.enumeration import NOISY, ROUND_OFF, SAMPLE_POINTS, enumerate_expressions, noise_share, rows_clear_of_noise, separable_laws
 from physlens.units import Dimension, parse_unit, pi_groups, unit_solution
 from physlens.validate.dimensions import dimensional_consistency, expression_dimension
 from physlens.validate.fit import heldout_accuracy, null_test, r2_score
 from physlens.validate.verdict import Verdict
 
 FUNCTIONS = "sqrt,exp,log,sin,cos"
-_MSE_FLOOR = 1e-13  # relative to var(y): below this, errors are floating-point round-off
 _SNAP_FLOOR = 1e-10  # relative to var(y): a snap costing less than this is never refused
 JOINT_SNAP = 0.01  # relative distance within which all constants are first snapped together
 SNAP_TRIES = 5  # simple numbers tried for each constant, simplest first
@@ -77,7 +76,7 @@ def _description_length(n: int, mse: float, variance: float, cost: float) -> flo
     ``variance``); infinite for a law that cannot be evaluated."""
     if not math.isfinite(mse):
         return math.inf
-    return n * math.log(max(mse, _MSE_FLOOR * variance)) + cost * math.log(n)
+    return n * math.log(max(mse, ROUND_OFF * variance)) + cost * math.log(n)
 
 
 def _evaluate(expression: sympy.Expr, names: list[str], X: np.ndarray) -> np.ndarray:
@@ -694,7 +693,7 @@ class SymbolicRegressor(Method):
                 if not np.all(np.isfinite(residual)):
                     return False
                 mse = float(np.mean(residual**2))
-                if mse <= _MSE_FLOOR * float(np.var(tt)):
+                if mse <= ROUND_OFF * float(np.var(tt)):
                     return True
                 return noisy and mse <= FLOOR_MARGIN * noise_mse and noise_share(Zt[rows], residual, np.random.default_rng(0)) > WHITE_RESIDUAL
 
