@@ -26,9 +26,10 @@ import numpy as np
 import sympy
 
 from physlens.errors import DataError
-from physlens.expr import real_values, symbols_for, to_function
+from physlens.expr import symbols_for
 from physlens.methods.base import Interpretation, Method, Taxonomy, check_parameter, positive_number, register, seed_or_none
 from physlens.methods.symbolic_gradients import minimize_lbfgs, torch_threads
+from physlens.validate.symbolic import predicts
 from physlens.validate.verdict import Verdict
 
 __all__ = ["KolmogorovArnoldNetwork", "SNAP_LIBRARY", "fit_edge"]
@@ -158,11 +159,6 @@ def _r2(predicted: np.ndarray, y: np.ndarray) -> float:
     return float(1 - np.sum((predicted - y) ** 2) / np.sum((y - y.mean()) ** 2))
 
 
-def _evaluate(expression: sympy.Expr, names: list[str], X: np.ndarray) -> np.ndarray:
-    with np.errstate(all="ignore"):
-        return real_values(to_function(expression, names)(*X.T), X.shape[0])
-
-
 def _drop_round_off(equation: sympy.Expr, names: list[str], X: np.ndarray, y: np.ndarray) -> sympy.Expr:
     """Set constants at round-off level (a log's shift that should be zero) to zero when
     the formula's R2 stays within round-off of what it was."""
@@ -170,8 +166,8 @@ def _drop_round_off(equation: sympy.Expr, names: list[str], X: np.ndarray, y: np
     if not tiny:
         return equation
     trimmed = equation.xreplace(tiny)
-    before = _r2(_evaluate(equation, names, X), y)
-    return trimmed if _r2(_evaluate(trimmed, names, X), y) >= min(before, 1 - 1e-12) else equation
+    before = _r2(predicts(equation, names, X), y)
+    return trimmed if _r2(predicts(trimmed, names, X), y) >= min(before, 1 - 1e-12) else equation
 
 
 class _Network:
@@ -444,7 +440,7 @@ class KolmogorovArnoldNetwork(Method):
             "masks": [m.copy() for m in network.masks],
             "edges": edge_report,
             "equation": equation,
-            "r2": _r2(_evaluate(equation, names, X), y),
+            "r2": _r2(predicts(equation, names, X), y),
         }
 
     def _swap_search(self, network, x, target, alternatives, edge_report):
@@ -508,7 +504,7 @@ class KolmogorovArnoldNetwork(Method):
     @staticmethod
     def _snap(equation, names, X, y, rng, refit_constants, snap_on_data):
         equation = _drop_round_off(refit_constants(equation, names, X, y), names, X, y)
-        if not _r2(_evaluate(equation, names, X), y) >= 0.9999:
+        if not _r2(predicts(equation, names, X), y) >= 0.9999:
             # far from a law: snapping its constants cannot make it one, and refitting a
             # formula of a dozen tangled constants per trial snap costs minutes
             return equation
@@ -519,7 +515,7 @@ class KolmogorovArnoldNetwork(Method):
 
     def predict(self, X) -> np.ndarray:
         self._check_is_fitted("equation_")
-        return _evaluate(self.equation_, self.names_, np.asarray(X, dtype=float))
+        return predicts(self.equation_, self.names_, np.asarray(X, dtype=float))
     def interpret(self) -> Interpretation:
         self._check_is_fitted("equation_")
         verdicts = [
