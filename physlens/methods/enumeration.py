@@ -31,6 +31,7 @@ import numpy as np
 import sympy
 
 from physlens.expr import count_complexity, real_values, symbols_for
+from physlens.validate.fit import r2_score
 
 _UNARY = {
     "sqrt": (np.sqrt, sympy.sqrt),
@@ -861,15 +862,11 @@ def separable_laws(
                 law = refit_constants(law, names, Zs, ts)
             laws.append(law)
             values_law = _values(law, symbols, Zs)
-            if values_law is not None and _relative_error(values_law, ts) <= ROUND_OFF:
+            if values_law is not None and 1 - r2_score(ts, values_law) <= ROUND_OFF:
                 return laws  # the law leaves only round-off: no other split can do better
     return laws
 
 
-def _relative_error(values: np.ndarray, target: np.ndarray) -> float:
-    return float(np.mean((values - target) ** 2)) / float(np.var(target))
-
-
 def _separable_score(law: sympy.Expr, values: np.ndarray, target: np.ndarray, n: int) -> float:
     """A description length: n log(relative error) + size log(n)."""
-    return n * math.log(max(_relative_error(values, target), 1e-14)) + count_complexity(law) * math.log(n)
+    return n * math.log(max(1 - r2_score(target, values), 1e-14)) + count_complexity(law) * math.log(n)
