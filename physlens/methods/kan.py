@@ -516,6 +516,7 @@ class KolmogorovArnoldNetwork(Method):
     def predict(self, X) -> np.ndarray:
         self._check_is_fitted("equation_")
         return predicts(self.equation_, self.names_, np.asarray(X, dtype=float))
+
     def interpret(self) -> Interpretation:
         self._check_is_fitted("equation_")
         verdicts = [
