@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import platform
+import shlex
 import sys
 from pathlib import Path
 
@@ -17,7 +18,7 @@ def machine() -> str:
 
 
 def append(title: str, body: str) -> None:
-    command = "python " + " ".join([os.path.relpath(sys.argv[0])] + sys.argv[1:])
+    command = "python " + shlex.join([os.path.relpath(sys.argv[0])] + sys.argv[1:])
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     text = f"\n## {title}\n\n- date: {stamp}\n- command: `{command}`\n- machine: {machine()}\n\n{body.rstrip()}\n"
     with RESULTS.open("a", encoding="utf-8") as handle:

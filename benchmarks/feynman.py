@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _record import append  # noqa: E402
 
-from physlens.bench.feynman import CONTROLS, SUMMARY_FLOATFMT, leaderboard, negative_controls, run_feynman  # noqa: E402
+from physlens.bench.feynman import CONTROLS, SUMMARY_FLOATFMT, leaderboard, miss_reason, negative_controls, run_feynman  # noqa: E402
 from physlens.bench.store import ResultsStore  # noqa: E402
 from physlens.data.feynman import feynman_equations  # noqa: E402
 
@@ -51,10 +51,13 @@ def main() -> None:
                     progress=lambda text: print(text, flush=True))
         summary, misses = leaderboard(store)
         controls = negative_controls(store)
+    if not misses.empty:  # why physlens missed (its own selection score; see miss_reason)
+        misses["reason"] = [miss_reason(r.equation, r.noise, r.seed, None if isinstance(r.error, str) and r.error else r.equation_found)
+                            if r.method.startswith("physlens") else "" for r in misses.itertuples()]
     body = [f"Equations ({len(equations)}): {', '.join(equations)}", "", summary.to_markdown(index=False, floatfmt=SUMMARY_FLOATFMT), "",
             "Negative controls (a claimed law is a false discovery; peers always return a formula):", "",
             controls.to_markdown(index=False, floatfmt=".4g"), "", "Misses:", "",
-            misses[["method", "noise", "seed", "equation", "r2_test", "equation_found", "error"]].to_markdown(index=False, floatfmt=".6g")]
+            misses.reindex(columns=["method", "noise", "seed", "equation", "r2_test", "equation_found", "error", "reason"]).to_markdown(index=False, floatfmt=".6g")]
     append(f"Feynman benchmark, budget {args.budget:g} s, store {store_path}", "\n".join(body))
 
 

@@ -200,6 +200,43 @@ def _run_one(dataset, identifier, method, parameters, seed, noise, budget, n_sam
     )
 
 
+def miss_reason(identifier: str, noise: float, seed: int, found: str | None, *, n_samples: int = 10_000) -> str:
+    """Why a run missed its law, judged as physlens selects laws: by the description
+    length n log(mse) + (complexity + fitted constants) log(n) on the validation rows
+    of that run (its data regenerated from identifier, noise and seed, and split as a
+    physlens fit with that seed splits it):
+
+    - ``search``: the law scores better than the answer, so it would have won the
+      selection had it reached it in that form: the search never offered it, or the
+      polishing before the selection (snapping, simplification) lost it;
+    - ``data``: the answer scores no worse than the law on these rows (it fits them as
+      well, or the noise hides what the law's extra terms buy); the data do not single
+      the law out, so selection by error and size cannot pick it.
+
+    Each reason is followed by both scores and both mean squared errors."""
+    from physlens.expr import count_complexity, parse_expression
+    from physlens.methods.symbolic import Candidate, SymbolicRegressor, validation_split
+
+    if found is None:
+        return "no answer (the engine failed)"
+    dataset = simulate_feynman(identifier, n_samples=n_samples + TEST_ROWS, noise=noise, rng=seed)
+    names = dataset.input_names
+    _, rows = validation_split(n_samples, SymbolicRegressor().validation_fraction, np.random.default_rng(seed))
+    X, y = dataset.X[rows], dataset.y[rows]
+    truth = dataset.truth.equations[dataset.target_name]
+    answer = parse_expression(found, names)
+    variance = float(np.var(y))
+    scores = []
+    for law in (truth, answer):
+        values = np.asarray(predicts(law, names, X), dtype=float)
+        mse = float(np.mean((values - y) ** 2)) if np.all(np.isfinite(values)) else math.inf
+        scores.append((Candidate(law, count_complexity(law), math.nan, mse, None, "").description_length(len(rows), variance), mse))
+    (law_score, law_mse), (answer_score, answer_mse) = scores
+    kind = "search" if law_score < answer_score else "data"
+    return (f"{kind}: description length law {law_score:.0f} vs answer {answer_score:.0f}; "
+            f"mse law {law_mse:.3g} vs answer {answer_mse:.3g}")
+
+
 # the leaderboard's columns in markdown: noise levels as given (".1f" would print 0.01 as 0.0)
 SUMMARY_FLOATFMT = ("", "g", "g", ".1f", ".1f", ".1f")
 

@@ -79,6 +79,14 @@ def _description_length(n: int, mse: float, variance: float, cost: float) -> flo
     return n * math.log(max(mse, ROUND_OFF * variance)) + cost * math.log(n)
 
 
+def validation_split(n: int, fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(training rows, validation rows) of n rows: the selection's held-out share. It is
+    the fit's first draw from its generator, so the split of a seeded fit can be rebuilt."""
+    order = rng.permutation(n)
+    n_valid = max(5, int(round(fraction * n)))
+    return order[n_valid:], order[:n_valid]
+
+
 def _evaluate(expression: sympy.Expr, names: list[str], X: np.ndarray) -> np.ndarray:
     if expression.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I):
         return np.full(X.shape[0], np.nan)
@@ -498,9 +506,8 @@ class SymbolicRegressor(Method):
         rng = np.random.default_rng(self.random_state)
         report = progress or (lambda stage: None)
         n = len(y)
-        order = rng.permutation(n)
-        n_valid = max(5, int(round(self.validation_fraction * n)))
-        valid_rows, train_rows = order[:n_valid], order[n_valid:]
+        train_rows, valid_rows = validation_split(n, self.validation_fraction, rng)
+        n_valid = len(valid_rows)
         self.names_ = names
         self.dimensions_ = dims
         self.target_dimension_ = target_dim

@@ -6,7 +6,7 @@ import pytest
 import sympy
 
 from physlens.bench.engines import _gplearn_to_sympy
-from physlens.bench.feynman import leaderboard, negative_controls, plan_feynman, run_feynman
+from physlens.bench.feynman import leaderboard, miss_reason, negative_controls, plan_feynman, run_feynman
 from physlens.bench.store import ResultsStore
 from physlens.errors import ParameterError, StoreError
 
@@ -78,3 +78,14 @@ def test_bench_cli_table(tmp_path):
     # each noise level on its own row, printed as given (not rounded to 0.0)
     assert [(noise.strip(), runs.strip()) for _, noise, runs in rows[:2]] == [("0", "1"), ("0.01", "1")]
     assert "100.0" in table.stdout
+
+
+def test_a_miss_is_explained_by_the_selection_score():
+    # I.12.1: F = mu*Nn. A scaled copy fits noise-free data worse than the law at the same
+    # size, so the law would have won the selection: the search lost it.
+    assert miss_reason("I.12.1", 0.0, 0, "1.01*mu*Nn", n_samples=500).startswith("search:")
+    # the law itself scores no better than itself: nothing in the data singles it out
+    assert miss_reason("I.12.1", 0.1, 0, "mu*Nn", n_samples=500).startswith("data:")
+    # padded with a term the noise hides, the answer fits as well but is longer: the law wins on size
+    assert miss_reason("I.12.1", 0.1, 0, "mu*Nn + 1e-9*mu", n_samples=500).startswith("search:")
+    assert miss_reason("I.12.1", 0.0, 0, None) == "no answer (the engine failed)"
