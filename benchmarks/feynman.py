@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _record import append  # noqa: E402
 
-from physlens.bench.feynman import CONTROLS, SUMMARY_FLOATFMT, leaderboard, miss_reason, negative_controls, run_feynman  # noqa: E402
+from physlens.bench.feynman import CONTROLS, SUMMARY_FLOATFMT, leaderboard, negative_controls, run_feynman  # noqa: E402
 from physlens.bench.store import ResultsStore  # noqa: E402
 from physlens.data.feynman import feynman_equations  # noqa: E402
 
@@ -49,11 +49,8 @@ def main() -> None:
         run_feynman(store, equations=[*equations, *CONTROLS], noises=args.noise, seeds=range(args.seeds),
                     methods=args.methods.split(","), budget=args.budget, workers=args.workers,
                     progress=lambda text: print(text, flush=True))
-        summary, misses = leaderboard(store)
+        summary, misses = leaderboard(store, reasons=True)
         controls = negative_controls(store)
-    if not misses.empty:  # why physlens missed (its own selection score; see miss_reason)
-        misses["reason"] = [miss_reason(r.equation, r.noise, r.seed, None if isinstance(r.error, str) and r.error else r.equation_found)
-                            if r.method.startswith("physlens") else "" for r in misses.itertuples()]
     body = [f"Equations ({len(equations)}): {', '.join(equations)}", "", summary.to_markdown(index=False, floatfmt=SUMMARY_FLOATFMT), "",
             "Negative controls (a claimed law is a false discovery; peers always return a formula):", "",
             controls.to_markdown(index=False, floatfmt=".4g"), "", "Misses:", "",

@@ -55,7 +55,7 @@ def misses_from_results(section: str) -> tuple[str, list[dict]]:
 def misses_from_store(path: str) -> list[dict]:
     with ResultsStore(path) as store:
         _, misses = leaderboard(store)
-    rows = [{k: row[k] for k in (*COLUMNS, "error")} for row in misses.to_dict("records")]
+    rows = [{k: row[k] for k in (*COLUMNS, "error", "n_samples")} for row in misses.to_dict("records")]
     return [row | {"error": row["error"] if isinstance(row["error"], str) else ""} for row in rows]
 
 
@@ -78,7 +78,8 @@ def main() -> None:
         if row["method"] not in methods:
             continue
         found = row["equation_found"] or None
-        reason = miss_reason(row["equation"], float(row["noise"]), int(row["seed"]), None if row.get("error") else found)
+        reason = miss_reason(row["equation"], float(row["noise"]), int(row["seed"]), None if row.get("error") else found,
+                             n_samples=int(row.get("n_samples", 10_000)))
         counts[reason.split(":")[0]] = counts.get(reason.split(":")[0], 0) + 1
         lines.append(f"| {row['method']} | {float(row['noise']):g} | {int(row['seed'])} | {row['equation']} | {float(row['r2_test']):.6g} | {reason} |")
         print(lines[-1], flush=True)

@@ -241,8 +241,10 @@ def miss_reason(identifier: str, noise: float, seed: int, found: str | None, *, 
 SUMMARY_FLOATFMT = ("", "g", "g", ".1f", ".1f", ".1f")
 
 
-def leaderboard(store: ResultsStore, *, task_prefix: str = "feynman:"):
-    """(summary DataFrame per method and noise, misses DataFrame) from stored records."""
+def leaderboard(store: ResultsStore, *, task_prefix: str = "feynman:", reasons: bool = False):
+    """(summary DataFrame per method and noise, misses DataFrame) from stored records.
+    With ``reasons`` the misses of physlens (and its ablations) get a ``reason`` column
+    (:func:`miss_reason`; it regenerates each run's data, about a second per miss)."""
     import pandas as pd
 
     rows = []
@@ -255,6 +257,7 @@ def leaderboard(store: ResultsStore, *, task_prefix: str = "feynman:"):
             "exact": bool(row["metrics"].get("exact")), "r2_test": r2 if r2 is not None and math.isfinite(r2) else float("-inf"),
             "seconds": row["timings"].get("total"), "equation_found": row["interpretation"].get("equation"),
             "truth": row["interpretation"].get("truth"), "error": row["metrics"].get("error"),
+            "n_samples": row["parameters"].get("n_samples", 10_000),
         })
     frame = pd.DataFrame(rows)
     if frame.empty:
@@ -265,6 +268,11 @@ def leaderboard(store: ResultsStore, *, task_prefix: str = "feynman:"):
         r2_above_0999_pct=("r2_test", lambda s: 100 * (s > 0.999).mean()), median_seconds=("seconds", "median"),
     ).reset_index()
     misses = frame[~frame["exact"]].sort_values(["method", "noise", "equation"])
+    if reasons:
+        misses = misses.assign(reason=[
+            miss_reason(r.equation, r.noise, r.seed, None if isinstance(r.error, str) and r.error else r.equation_found,
+                        n_samples=int(r.n_samples))
+            if r.method.startswith("physlens") else "" for r in misses.itertuples()])
     return summary, misses
 
 

@@ -78,17 +78,20 @@ def bench_table(
     store: Path = typer.Option(None, "--store", help="Results store to read."),
     markdown: bool = typer.Option(False, "--markdown", help="Markdown tables (to paste into notes)."),
     json_output: bool = typer.Option(False, "--json", help="One JSON object: leaderboard, misses, negative controls."),
+    reasons: bool = typer.Option(False, "--reasons", help="Why physlens missed each law it missed: 'search' (the law scores "
+                                 "better on the run's validation rows, so it never reached the selection) or 'data' (the answer "
+                                 "scores no worse); regenerates each run's data, about a second per miss."),
 ) -> None:
     """Leaderboard from stored records: exact %, % with held-out R2 > 0.999, median time, and every miss.
 
-    Example: physlens bench table --store feynman.sqlite --markdown
+    Example: physlens bench table --store feynman.sqlite --markdown --reasons
     """
     from physlens.bench.feynman import SUMMARY_FLOATFMT, leaderboard, negative_controls
     from physlens.bench.store import ResultsStore
     from physlens.cli._common import print_json
 
     with ResultsStore(store) as results:
-        summary, misses = leaderboard(results)
+        summary, misses = leaderboard(results, reasons=reasons)
         controls = negative_controls(results)
     if summary.empty and controls.empty:
         if json_output:
@@ -109,8 +112,10 @@ def bench_table(
     if markdown:
         typer.echo(summary.to_markdown(index=False, floatfmt=SUMMARY_FLOATFMT))
         typer.echo("")
-        typer.echo(misses[["method", "noise", "seed", "equation", "r2_test", "equation_found", "error"]].to_markdown(index=False, floatfmt=".6g"))
+        typer.echo(misses.reindex(columns=["method", "noise", "seed", "equation", "r2_test", "equation_found", "error", *(["reason"] if reasons else [])])
+                   .to_markdown(index=False, floatfmt=".6g"))
     else:
         typer.echo(summary.to_string(index=False))
         typer.echo("\nmisses:")
-        typer.echo(misses[["method", "noise", "seed", "equation", "r2_test", "equation_found"]].to_string(index=False))
+        typer.echo(misses.reindex(columns=["method", "noise", "seed", "equation", "r2_test", "equation_found", *(["reason"] if reasons else [])])
+                   .to_string(index=False))

@@ -29,6 +29,7 @@ from physlens.errors import DataError
 from physlens.expr import symbols_for
 from physlens.methods.base import Interpretation, Method, Taxonomy, check_parameter, positive_number, register, seed_or_none
 from physlens.methods.symbolic_gradients import minimize_lbfgs, torch_threads
+from physlens.validate.fit import r2_score
 from physlens.validate.symbolic import predicts
 from physlens.validate.verdict import Verdict
 
@@ -153,12 +154,6 @@ def edge_candidates(x: np.ndarray, values: np.ndarray):
 _SYMPY_OF = {name: g for name, _, _, g in SNAP_LIBRARY}
 
 
-def _r2(predicted: np.ndarray, y: np.ndarray) -> float:
-    if not np.all(np.isfinite(predicted)):
-        return float("nan")
-    return float(1 - np.sum((predicted - y) ** 2) / np.sum((y - y.mean()) ** 2))
-
-
 def _drop_round_off(equation: sympy.Expr, names: list[str], X: np.ndarray, y: np.ndarray) -> sympy.Expr:
     """Set constants at round-off level (a log's shift that should be zero) to zero when
     the formula's R2 stays within round-off of what it was."""
@@ -166,8 +161,8 @@ def _drop_round_off(equation: sympy.Expr, names: list[str], X: np.ndarray, y: np
     if not tiny:
         return equation
     trimmed = equation.xreplace(tiny)
-    before = _r2(predicts(equation, names, X), y)
-    return trimmed if _r2(predicts(trimmed, names, X), y) >= min(before, 1 - 1e-12) else equation
+    before = r2_score(y, predicts(equation, names, X))
+    return trimmed if r2_score(y, predicts(trimmed, names, X)) >= min(before, 1 - 1e-12) else equation
 
 
 class _Network:
@@ -440,7 +435,7 @@ class KolmogorovArnoldNetwork(Method):
             "masks": [m.copy() for m in network.masks],
             "edges": edge_report,
             "equation": equation,
-            "r2": _r2(predicts(equation, names, X), y),
+            "r2": r2_score(y, predicts(equation, names, X)),
         }
 
     def _swap_search(self, network, x, target, alternatives, edge_report):
@@ -504,7 +499,7 @@ class KolmogorovArnoldNetwork(Method):
     @staticmethod
     def _snap(equation, names, X, y, rng, refit_constants, snap_on_data):
         equation = _drop_round_off(refit_constants(equation, names, X, y), names, X, y)
-        if not _r2(predicts(equation, names, X), y) >= 0.9999:
+        if not r2_score(y, predicts(equation, names, X)) >= 0.9999:
             # far from a law: snapping its constants cannot make it one, and refitting a
             # formula of a dozen tangled constants per trial snap costs minutes
             return equation

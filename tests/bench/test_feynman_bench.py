@@ -89,3 +89,21 @@ def test_a_miss_is_explained_by_the_selection_score():
     # padded with a term the noise hides, the answer fits as well but is longer: the law wins on size
     assert miss_reason("I.12.1", 0.1, 0, "mu*Nn + 1e-9*mu", n_samples=500).startswith("search:")
     assert miss_reason("I.12.1", 0.0, 0, None) == "no answer (the engine failed)"
+
+
+def test_leaderboard_gives_physlens_misses_their_reason(tmp_path):
+    from physlens.bench.store import Result
+
+    def miss(method):
+        return Result(task="feynman:I.12.1", dataset_fingerprint="-", method=method, parameters={"budget": 1, "n_samples": 500},
+                      seed=0, noise=0.0, found=True, interpretation={"equation": "1.01*mu*Nn", "truth": "mu*Nn"}, verdicts=[],
+                      metrics={"exact": False, "r2_test": 0.9999, "error": None}, timings={"total": 1.0})
+
+    with ResultsStore(tmp_path / "b.sqlite") as store:
+        store.record(miss("physlens"))
+        store.record(miss("gplearn"))
+        _, plain = leaderboard(store)
+        _, misses = leaderboard(store, reasons=True)
+    assert "reason" not in plain.columns
+    reasons = dict(zip(misses["method"], misses["reason"]))
+    assert reasons["physlens"].startswith("search:") and reasons["gplearn"] == ""
