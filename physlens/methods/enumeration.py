@@ -853,7 +853,7 @@ def separable_laws(
             else:
                 offset = float(np.mean(ts - values_law))
                 law, fitted = combined + sympy.Float(offset, 17), values_law + offset
-            scored.append((description_length(len(rows), float(np.mean((fitted - ts) ** 2)), float(np.var(ts)), count_complexity(law)), law))
+            scored.append((_separable_score(law, fitted, ts, len(rows)), law))
         leading = [law for _, law in sorted(scored, key=lambda item: item[0])[:4]]
         # the parts' constants were fitted to estimates of the parts: refitted
         # together on the data they are the law's (1.00002*z2 + 0.99999*z0*z3 -> 1, 1)
@@ -867,10 +867,6 @@ def separable_laws(
     return laws
 
 
-def description_length(n: int, mse: float, variance: float, cost: float) -> float:
-    """n log(mse) + cost log(n) on n rows, the mse floored at round-off (relative to
-    ``variance``); infinite for a law that cannot be evaluated. The score laws are
-    selected by, here and in physlens.methods.symbolic."""
-    if not math.isfinite(mse):
-        return math.inf
-    return n * math.log(max(mse, ROUND_OFF * variance)) + cost * math.log(n)
+def _separable_score(law: sympy.Expr, values: np.ndarray, target: np.ndarray, n: int) -> float:
+    """A description length: n log(relative error) + size log(n)."""
+    return n * math.log(max(1 - r2_score(target, values), 1e-14)) + count_complexity(law) * math.log(n)

@@ -35,7 +35,7 @@ from physlens.methods.base import (
     register,
     seed_or_none,
 )
-from physlens.methods.enumeration import NOISY, ROUND_OFF, SAMPLE_POINTS, description_length, enumerate_expressions, noise_share, rows_clear_of_noise, separable_laws
+from physlens.methods.enumeration import NOISY, ROUND_OFF, SAMPLE_POINTS, enumerate_expressions, noise_share, rows_clear_of_noise, separable_laws
 from physlens.units import Dimension, parse_unit, pi_groups, unit_solution
 from physlens.validate.dimensions import dimensional_consistency, expression_dimension
 from physlens.validate.fit import heldout_accuracy, null_test, r2_score
@@ -68,7 +68,15 @@ class Candidate:
         round-off floor. A fitted (floating-point) constant is a parameter and costs
         as much again as its node, so 1 beats 0.99978 unless the data clearly ask for it."""
         fitted = len(self.expression.atoms(sympy.Float))
-        return description_length(n, self.mse, variance, self.complexity + fitted)
+        return _description_length(n, self.mse, variance, self.complexity + fitted)
+
+
+def _description_length(n: int, mse: float, variance: float, cost: float) -> float:
+    """n log(mse) + cost log(n) on n rows, the mse floored at round-off (relative to
+    ``variance``); infinite for a law that cannot be evaluated."""
+    if not math.isfinite(mse):
+        return math.inf
+    return n * math.log(max(mse, ROUND_OFF * variance)) + cost * math.log(n)
 
 
 def validation_split(n: int, fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -724,7 +732,7 @@ class SymbolicRegressor(Method):
 
         def promise(item) -> float:  # a description length on the validation rows, its constants not yet counted
             law, mse = item
-            return description_length(len(valid_rows), mse, variance, count_complexity(law))
+            return _description_length(len(valid_rows), mse, variance, count_complexity(law))
 
         for expression in raw:
             full = (scale_expr * expression.xreplace(substitution))
