@@ -48,7 +48,9 @@ def misses_from_results(section: str) -> tuple[str, list[dict]]:
         if not line.startswith("|"):
             break
         cells = dict(zip(header, (cell.strip() for cell in line.strip("|").split("|"))))
-        rows.append({k: cells.get(k, "") for k in COLUMNS} | {"error": cells.get("error", "")})
+        # a table with any error prints "nan" in the error cell of every other row
+        error = cells.get("error", "")
+        rows.append({k: cells.get(k, "") for k in COLUMNS} | {"error": "" if error == "nan" else error})
     return date.removeprefix("- date: "), rows
 
 
