@@ -71,7 +71,9 @@ def _gplearn_to_sympy(program, symbols):
             stack.append([node])
         else:
             value = symbols[node] if isinstance(node, (int, np.integer)) else sympy.Float(node)
-            stack.append([value]) if not stack else stack[-1].append(value)
+            if not stack:  # the whole program is one variable or constant
+                return value
+            stack[-1].append(value)
         while stack and len(stack[-1]) - 1 == stack[-1][0].arity:
             function, *args = stack.pop()
             result = _GPLEARN[function.name](*args)

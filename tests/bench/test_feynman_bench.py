@@ -62,6 +62,9 @@ def test_gplearn_program_conversion():
     program = [_function_map["add"], _function_map["mul"], 0, 1, 2.5]
     assert _gplearn_to_sympy(program, [x0, x1]) == x0 * x1 + 2.5
     assert _gplearn_to_sympy([_function_map["sqrt"], 1], [x0, x1]) == sympy.sqrt(sympy.Abs(x1))
+    # a program that is a single terminal (seen on I.12.4 and four more equations)
+    assert _gplearn_to_sympy([1], [x0, x1]) == x1
+    assert _gplearn_to_sympy([0.5], [x0, x1]) == sympy.Float(0.5)
 
 
 def test_bench_cli_table(tmp_path):
