@@ -12,8 +12,8 @@ import time
 import pytest
 
 # Tiny Feynman runs: budget 1 s, 200 rows. I.14.4 and I.25.13 finish in well under a
-# second once imports are warm; I.12.1 takes a few seconds, long enough to be caught
-# mid-run by a kill.
+# second once imports are warm; a negative control spends its whole budget, long enough
+# to be caught mid-run by a kill.
 TINY = ("--methods", "physlens", "--budget", "1", "--samples", "200")
 
 
