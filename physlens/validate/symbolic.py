@@ -78,7 +78,11 @@ def symbolic_equivalence(model: sympy.Expr, truth: sympy.Expr) -> Verdict:
 
 
 def predicts(model: sympy.Expr, names: list[str], X: np.ndarray) -> np.ndarray:
-    """Model values on the columns of X (named by ``names``)."""
+    """Model values on the columns of X (named by ``names``); NaN everywhere for a model
+    holding an undefined or complex constant (zoo from a division by zero, nan, oo, I),
+    which lambdify cannot print."""
+    if model.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I):
+        return np.full(X.shape[0], np.nan)
     with np.errstate(all="ignore"):
         values = to_function(model, names)(*X.T)
     return real_values(values, X.shape[0])
