@@ -231,6 +231,12 @@ def count_complexity(expression: sympy.Expr) -> int:
     return int(sympy.count_ops(expression, visual=False)) + len(list(sympy.preorder_traversal(expression))) // 2 + 1
 
 
+def has_undefined_constant(expression: sympy.Expr) -> bool:
+    """True when the expression holds zoo (a division by zero), nan, +-oo or I: it has no
+    real value anywhere, and lambdify cannot print some of these."""
+    return expression.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I)
+
+
 def to_function(expression: sympy.Expr, names: Iterable[str]):
     """A numpy function of the named columns. The expression was built by this module
     from whitelisted parts, so lambdify only ever sees sympy objects, never user text."""

@@ -24,8 +24,8 @@ import numpy as np
 import sympy
 
 from physlens.errors import DataError, ParameterError
-from physlens.expr import (count_complexity, parse_expression, real_values, simple_numbers, snap_constants, symbols_for,
-                           to_function)
+from physlens.expr import (count_complexity, has_undefined_constant, parse_expression, real_values, simple_numbers, snap_constants,
+                           symbols_for, to_function)
 from physlens.methods.base import (
     Interpretation,
     Method,
@@ -88,7 +88,7 @@ def validation_split(n: int, fraction: float, rng: np.random.Generator) -> tuple
 
 
 def _evaluate(expression: sympy.Expr, names: list[str], X: np.ndarray) -> np.ndarray:
-    if expression.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I):
+    if has_undefined_constant(expression):
         return np.full(X.shape[0], np.nan)
     try:
         with np.errstate(all="ignore"):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import sympy
 
-from physlens.expr import real_values, snap_constants, to_function
+from physlens.expr import has_undefined_constant, real_values, snap_constants, to_function
 from physlens.validate.verdict import Verdict
 
 
@@ -81,7 +81,7 @@ def predicts(model: sympy.Expr, names: list[str], X: np.ndarray) -> np.ndarray:
     """Model values on the columns of X (named by ``names``); NaN everywhere for a model
     holding an undefined or complex constant (zoo from a division by zero, nan, oo, I),
     which lambdify cannot print."""
-    if model.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I):
+    if has_undefined_constant(model):
         return np.full(X.shape[0], np.nan)
     with np.errstate(all="ignore"):
         values = to_function(model, names)(*X.T)
