@@ -9,6 +9,13 @@ events apart. Here "apart" is enforced by standardising each latent over the bat
 decorrelating the latents (no negative pairs needed, and no collapse), so each latent
 becomes some function of the invariants. The closed form is then read off with
 symbolic gradients (:mod:`physlens.methods.symbolic_gradients`).
+
+``twin="library"`` replaces the network by a twin linear in a library of terms
+(monomials up to ``max_degree`` and ``extra_terms``). For such a twin the invariance
+loss of standardised latents is a generalised Rayleigh quotient, so it is minimised
+exactly (an eigenproblem) instead of by gradient descent, and every invariant in the
+library's span is found, the determinant of a 3x3 matrix included, which the network
+twin's loss never makes worth encoding. It cannot find an invariant outside the library.
 """
 
 from __future__ import annotations
@@ -20,7 +27,8 @@ import numpy as np
 from physlens.errors import DataError
 from physlens.methods.base import Interpretation, Method, Taxonomy, check_parameter, positive_number, register, seed_or_none
 from physlens.methods.symbolic_gradients import Standardized, SymbolicGradients, make_mlp, network_gradients, torch_threads
-from physlens.validate.invariants import event_r2, invariant_matches, pair_auc
+from physlens.validate.invariants import event_r2, gradient_field, invariant_matches, pair_auc
+from physlens.validate.symbolic import predicts
 from physlens.validate.verdict import Verdict
 
 __all__ = ["SiameseInvariants"]
@@ -39,7 +47,11 @@ class SiameseInvariants(Method):
     names the shared quantity in closed form.
 
     ``fit(X, events, names)``: X (n, d) samples, ``events`` (n,) integer event ids.
-    Learned: ``network_`` (raw inputs -> latents), ``pair_auc_`` (held-out events),
+    ``twin``: "network" (an MLP, read by symbolic gradients) or "library" (linear in
+    the library of ``max_degree`` and ``extra_terms``, solved exactly; its latents are
+    the closed forms themselves and ``n_invariants``, ``hidden``, ``steps``,
+    ``batch_events``, ``learning_rate``, ``decorrelation`` and ``contrast`` are unused).
+    Learned: ``network_`` (raw inputs -> latents; network twin), ``pair_auc_`` (held-out events),
     ``invariants_`` (closed forms), ``symbolic_`` (the fitted SymbolicGradients),
     ``train_seconds_`` and ``symbolic_seconds_`` (where the time went).
     """
@@ -62,8 +74,10 @@ class SiameseInvariants(Method):
         extra_terms: Sequence[str] = (),
         tolerance: float = 0.01,
         holdout: float = 0.2,
+        twin: str = "network",
         random_state: int | None = None,
     ):
+        self.twin = twin
         self.n_invariants = n_invariants
         self.hidden = hidden
         self.steps = steps
@@ -79,6 +93,7 @@ class SiameseInvariants(Method):
 
     def _validate(self, X, events, names):
         owner = type(self).__name__
+        check_parameter(owner, "twin", self.twin, lambda v: v in ("network", "library"), "'network' or 'library'")
         check_parameter(owner, "n_invariants", self.n_invariants, _positive_int, "an integer >= 1")
         check_parameter(owner, "hidden", self.hidden, lambda v: len(v) >= 1 and all(_positive_int(h) for h in v), "a non-empty list of layer widths >= 1")
         check_parameter(owner, "steps", self.steps, _positive_int, "an integer >= 1")
@@ -129,16 +144,44 @@ class SiameseInvariants(Method):
     def _fit(self, X, events, names) -> "SiameseInvariants":
         import time
 
-        import torch
-
         started = time.perf_counter()
         rng = np.random.default_rng(self.random_state)
-        generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
+        torch_seed = int(rng.integers(2**62))
         ids = np.unique(events)
         rng.shuffle(ids)
         n_test = max(2, int(round(self.holdout * len(ids))))
         test_ids, train_ids = ids[:n_test], ids[n_test:]
         members = {e: np.flatnonzero(events == e) for e in ids}
+        self.names_ = names
+        symbolic = SymbolicGradients(max_degree=self.max_degree, extra_terms=list(self.extra_terms), tolerance=self.tolerance, random_state=self.random_state)
+        if self.twin == "library":
+            train_rows = np.concatenate([members[e] for e in train_ids])
+            self.train_seconds_ = 0.0  # the twin is the closed form: no training apart from the search
+            self.symbolic_ = symbolic.fit_events(X[train_rows], events[train_rows], names)
+            self.invariants_ = list(self.symbolic_.invariants_)
+            self.loss_history_ = [float(np.sum(self.symbolic_.residuals_))]
+        else:
+            self.network_ = self._train_network(X, members, train_ids, rng, torch_seed)
+            self.train_seconds_ = time.perf_counter() - started
+            started = time.perf_counter()
+            self.symbolic_ = symbolic.fit(X, self.latent_gradients(X), names)
+            self.invariants_ = list(self.symbolic_.invariants_)
+        self.symbolic_seconds_ = time.perf_counter() - started
+        self.latents_ = self.transform(X)
+        test_rows = np.concatenate([members[e] for e in test_ids])
+        if self.latents_.shape[1]:
+            self.pair_auc_ = self._held_out_auc(self.latents_, test_ids, members, rng)
+            self.event_r2_ = float(np.min(event_r2(self.latents_[test_rows], events[test_rows])))
+        else:
+            self.pair_auc_, self.event_r2_ = 0.5, 0.0
+        self.points_ = X[rng.choice(X.shape[0], min(200, X.shape[0]), replace=False)]
+        self.truth_ = {}
+        return self
+
+    def _train_network(self, X, members, train_ids, rng, torch_seed: int):
+        import torch
+
+        generator = torch.Generator().manual_seed(torch_seed)
         train_rows = np.concatenate([members[e] for e in train_ids])
         mean, scale = X[train_rows].mean(axis=0), X[train_rows].std(axis=0)
         scale = np.where(scale > 0, scale, 1.0)
@@ -167,26 +210,7 @@ class SiameseInvariants(Method):
             if step % 100 == 0 or step == self.steps - 1:
                 history.append(float(loss.detach()))
         self.loss_history_ = history
-        self.network_ = network
-        self.names_ = names
-        self.pair_auc_ = self._held_out_auc(network, data, test_ids, members, rng)
-        test_rows = np.concatenate([members[e] for e in test_ids])
-        with torch.no_grad():
-            held_out = network(data[test_rows]).numpy()
-        self.event_r2_ = float(np.min(event_r2(held_out, events[test_rows])))
-        with torch.no_grad():
-            self.latents_ = network(data).numpy()
-        self.train_seconds_ = time.perf_counter() - started
-        started = time.perf_counter()
-        gradients = network_gradients(network, X)
-        self.symbolic_ = SymbolicGradients(
-            max_degree=self.max_degree, extra_terms=list(self.extra_terms), tolerance=self.tolerance, random_state=self.random_state
-        ).fit(X, gradients, names)
-        self.invariants_ = list(self.symbolic_.invariants_)
-        self.symbolic_seconds_ = time.perf_counter() - started
-        self.points_ = X[rng.choice(X.shape[0], min(200, X.shape[0]), replace=False)]
-        self.truth_ = {}
-        return self
+        return network
 
     def _loss(self, latents):
         import torch
@@ -211,11 +235,7 @@ class SiameseInvariants(Method):
             loss = loss + self.contrast * torch.nn.functional.cross_entropy(logits, labels)
         return loss
 
-    def _held_out_auc(self, network, data, test_ids, members, rng) -> float:
-        import torch
-
-        with torch.no_grad():
-            latents = network(data).numpy()
+    def _held_out_auc(self, latents, test_ids, members, rng) -> float:
         latents = (latents - latents.mean(axis=0)) / (latents.std(axis=0) + 1e-12)
         same, different = [], []
         for e in test_ids:
@@ -226,12 +246,25 @@ class SiameseInvariants(Method):
         return pair_auc(np.array(same), np.array(different))
 
     def transform(self, X) -> np.ndarray:
-        """Latent values of new samples."""
+        """Latent values of new samples (library twin: the closed forms' values)."""
+        X = np.asarray(X, dtype=float)
+        if self.twin == "library":
+            self._check_is_fitted("invariants_")
+            return np.column_stack([predicts(e, self.names_, X) for e in self.invariants_]) if self.invariants_ else np.zeros((X.shape[0], 0))
         import torch
 
         self._check_is_fitted("network_")
         with torch.no_grad():
-            return self.network_(torch.tensor(np.asarray(X, dtype=float), dtype=torch.float64)).numpy()
+            return self.network_(torch.tensor(X, dtype=torch.float64)).numpy()
+
+    def latent_gradients(self, X) -> np.ndarray:
+        """Gradients of every latent at the rows of X: (n, d, latents)."""
+        X = np.asarray(X, dtype=float)
+        if self.twin == "library":
+            self._check_is_fitted("invariants_")
+            return np.stack([gradient_field(e, self.names_, X) for e in self.invariants_], axis=2) if self.invariants_ else np.zeros((*X.shape, 0))
+        self._check_is_fitted("network_")
+        return network_gradients(self.network_, X)
 
     def interpret(self) -> Interpretation:
         self._check_is_fitted("invariants_")
@@ -250,13 +283,15 @@ class SiameseInvariants(Method):
         found = bool(self.invariants_) and self.event_r2_ >= MIN_EVENT_R2
         reasons = list(symbolic.reasons)
         if self.event_r2_ < MIN_EVENT_R2:
-            reasons.append(f"the network did not learn which samples share an event (event R2 {self.event_r2_:.3f} < {MIN_EVENT_R2})")
+            learner = "no library combination tells" if self.twin == "library" else "the network did not learn"
+            reasons.append(f"{learner} which samples share an event (held-out event R2 {self.event_r2_:.3f} < {MIN_EVENT_R2})")
         return Interpretation(
             kind="invariant",
             method=self.method_name,
             taxonomy=self.taxonomy,
             found=found,
-            summary=f"{len(self.invariants_)} invariant(s) read from a {self.n_invariants}-latent Siamese network",
+            summary=f"{len(self.invariants_)} invariant(s) read from "
+            + (f"a Siamese twin linear in {len(self.symbolic_.library_)} library terms" if self.twin == "library" else f"a {self.n_invariants}-latent Siamese network"),
             expressions=dict(symbolic.expressions),
             values={"pair_auc": self.pair_auc_, "event_r2": self.event_r2_, "residuals": list(self.symbolic_.residuals_), "final_loss": self.loss_history_[-1]},
             verdicts=verdicts,

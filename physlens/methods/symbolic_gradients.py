@@ -152,7 +152,34 @@ def _generalized_eigh(a_matrix: np.ndarray, b_matrix: np.ndarray) -> tuple[np.nd
     return lam, whiten @ y
 
 
-class _Mismatch:
+class _Quotient:
+    """A generalised Rayleigh quotient lambda(c) = c' A c / c' B c over library
+    combinations c, zero for an exact invariant; subclasses say what A and B measure."""
+
+    def level_weights(self, terms) -> np.ndarray | None:
+        return None
+
+    def own_weights(self, terms, coefficients) -> np.ndarray | None:
+        return None
+
+    def smallest(self, terms, weights) -> np.ndarray:
+        _, vectors = _generalized_eigh(*self.matrices(terms, weights))
+        return vectors[:, 0]
+
+    def refit(self, terms, coefficients, iterations: int = 3) -> tuple[np.ndarray, float]:
+        """Iteratively reweighted: the smallest eigenvector with each sample weighted by
+        the current candidate's own weights (see ``own_weights``), kept while it helps."""
+        best = (np.asarray(coefficients, dtype=float), self.fraction(terms, coefficients))
+        current = best[0]
+        for _ in range(iterations):
+            current = self.smallest(terms, self.own_weights(terms, current))
+            fraction = self.fraction(terms, current)
+            if fraction < best[1]:
+                best = (current, fraction)
+        return best
+
+
+class _Mismatch(_Quotient):
     """How far library combinations' gradients are from the network's gradient span.
 
     ``jac`` (n, d, K): the library's Jacobian; ``basis`` (n, d, m): an orthonormal basis
@@ -164,6 +191,10 @@ class _Mismatch:
     def __init__(self, jac: np.ndarray, basis: np.ndarray):
         self.jac = jac
         self.basis = basis
+
+    def level_weights(self, terms) -> np.ndarray:
+        # every sample counts equally whatever the level's library scale there
+        return 1.0 / np.maximum(np.linalg.norm(self.jac[:, :, terms], axis=(1, 2)), 1e-12) ** 2
 
     def matrices(self, terms, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         scaled = self.jac[:, :, terms] * np.sqrt(weights)[:, None, None]
@@ -185,21 +216,34 @@ class _Mismatch:
         total = np.maximum(np.sum(grads**2, axis=1), 1e-300)
         return float(np.mean(np.sum((grads - inside) ** 2, axis=1) / total))
 
-    def smallest(self, terms, weights) -> np.ndarray:
-        _, vectors = _generalized_eigh(*self.matrices(terms, weights))
-        return vectors[:, 0]
 
-    def refit(self, terms, coefficients, iterations: int = 3) -> tuple[np.ndarray, float]:
-        """Iteratively reweighted: the smallest eigenvector with each sample weighted by
-        the current candidate's own gradient norm, so that every sample counts equally."""
-        best = (np.asarray(coefficients, dtype=float), self.fraction(terms, coefficients))
-        current = best[0]
-        for _ in range(iterations):
-            current = self.smallest(terms, self.own_weights(terms, current))
-            fraction = self.fraction(terms, current)
-            if fraction < best[1]:
-                best = (current, fraction)
-        return best
+class _EventScatter(_Quotient):
+    """How far library combinations are from being constant within events: the share
+    of a combination's variance over the samples that is variance within events,
+
+        lambda(c) = c' W c / c' T c    (W: within-event scatter, T: total scatter),
+
+    which is a Siamese network's invariance loss (standardised latents) for a twin that
+    is linear in the library, minimised exactly by the generalised eigenproblem."""
+
+    def __init__(self, values: np.ndarray, events: np.ndarray):
+        centred = values - values.mean(axis=0)
+        ids, inverse = np.unique(events, return_inverse=True)
+        means = np.zeros((len(ids), values.shape[1]))
+        np.add.at(means, inverse, centred)
+        means /= np.bincount(inverse)[:, None]
+        within = centred - means[inverse]
+        self.within = within.T @ within / len(values)
+        self.total = centred.T @ centred / len(values)
+
+    def matrices(self, terms, weights=None) -> tuple[np.ndarray, np.ndarray]:
+        terms = np.asarray(terms)
+        return self.within[np.ix_(terms, terms)], self.total[np.ix_(terms, terms)]
+
+    def fraction(self, terms, coefficients) -> float:
+        a_matrix, b_matrix = self.matrices(terms)
+        c = np.asarray(coefficients, dtype=float)
+        return float(c @ a_matrix @ c / max(c @ b_matrix @ c, 1e-300))
 
 
 def _eliminate(terms: np.ndarray, coefficients: np.ndarray, mismatch: _Mismatch, cut: float):
@@ -220,6 +264,12 @@ def _eliminate(terms: np.ndarray, coefficients: np.ndarray, mismatch: _Mismatch,
             break
         current, vector, fraction = rest, trial_vector, trial_fraction
     return np.array(current), fraction, vector
+
+
+def _check_finite(owner: str, label: str, array: np.ndarray) -> None:
+    bad = np.flatnonzero(~np.isfinite(array.reshape(array.shape[0], -1)).all(axis=1))
+    if bad.size:
+        raise DataError(f"{owner}: {label} has non-finite values in row {int(bad[0])}")
 
 
 def _snap(coefficients: np.ndarray, max_denominator: int, tolerance: float) -> list[sympy.Expr]:
@@ -246,6 +296,10 @@ class SymbolicGradients(Method):
     function of the outputs); ``residuals_`` their mean fractions of gradient outside the
     network's span. ``log_terms=True`` adds log(x) of every variable positive on all
     samples (``log_variables_``), so power laws are found as products.
+
+    ``fit_events(X, events, names)`` runs the same search with no network: the closed
+    forms are the library combinations constant within events (``residuals_``: the share
+    of each one's variance that lies within events).
     """
 
     taxonomy = Taxonomy(origin="post-hoc", mechanism="functional", scope="global", aim="discovering", level="high")
@@ -276,7 +330,7 @@ class SymbolicGradients(Method):
         self.random_state = random_state
 
     # -- validation ----------------------------------------------------------------
-    def _validate(self, X, gradients, names):
+    def _validate(self, X, names):
         owner = type(self).__name__
         check_parameter(owner, "max_degree", self.max_degree, lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 6, "an integer from 1 to 6")
         check_parameter(owner, "tolerance", self.tolerance, lambda v: 0 < float(v) < 1, "a number in (0, 1)")
@@ -288,38 +342,37 @@ class SymbolicGradients(Method):
         check_parameter(owner, "extra_terms", self.extra_terms, lambda v: not isinstance(v, str) and all(isinstance(t, str) for t in v), "a list of expression texts, e.g. ['1/sqrt(x**2+y**2)']")
         try:
             X = np.asarray(X, dtype=float)
+        except (TypeError, ValueError):
+            raise DataError(f"{owner}: X must be a numeric array") from None
+        if X.ndim != 2:
+            raise DataError(f"{owner}: X must be a 2-D array (samples, variables), got shape {X.shape}")
+        _check_finite(owner, "X", X)
+        if X.shape[0] < 10:
+            raise DataError(f"{owner}: {X.shape[0]} samples; at least 10 are needed")
+        names = list(names) if names is not None else [f"x{i}" for i in range(X.shape[1])]
+        if len(names) != X.shape[1]:
+            raise DataError(f"{owner}: {len(names)} names for {X.shape[1]} columns")
+        if len(set(names)) != len(names):
+            raise DataError(f"{owner}: duplicate names in {names}")
+        return X, names
+
+    # -- fitting --------------------------------------------------------------------
+    def fit(self, X, gradients, names: Sequence[str] | None = None) -> "SymbolicGradients":
+        X, names = self._validate(X, names)
+        try:
             gradients = np.asarray(gradients, dtype=float)
         except (TypeError, ValueError):
-            raise DataError("SymbolicGradients: X and gradients must be numeric arrays") from None
-        if X.ndim != 2:
-            raise DataError(f"SymbolicGradients: X must be a 2-D array (samples, variables), got shape {X.shape}")
+            raise DataError("SymbolicGradients: gradients must be a numeric array") from None
         if gradients.ndim == 2:
             gradients = gradients[:, :, None]
         if gradients.ndim != 3 or gradients.shape[:2] != X.shape:
             raise DataError(f"SymbolicGradients: gradients must have shape {X.shape} or {X.shape + ('m',)}, got {gradients.shape}")
-        for label, array in (("X", X), ("gradients", gradients)):
-            bad = np.flatnonzero(~np.isfinite(array.reshape(array.shape[0], -1)).all(axis=1))
-            if bad.size:
-                raise DataError(f"SymbolicGradients: {label} has non-finite values in row {int(bad[0])}")
-        if X.shape[0] < 10:
-            raise DataError(f"SymbolicGradients: {X.shape[0]} samples; at least 10 are needed")
-        names = list(names) if names is not None else [f"x{i}" for i in range(X.shape[1])]
-        if len(names) != X.shape[1]:
-            raise DataError(f"SymbolicGradients: {len(names)} names for {X.shape[1]} columns")
-        if len(set(names)) != len(names):
-            raise DataError(f"SymbolicGradients: duplicate names in {names}")
-        return X, gradients, names
-
-    # -- fitting --------------------------------------------------------------------
-    def fit(self, X, gradients, names: Sequence[str] | None = None) -> "SymbolicGradients":
-        X, gradients, names = self._validate(X, gradients, names)
+        _check_finite("SymbolicGradients", "gradients", gradients)
         rng = np.random.default_rng(self.random_state)
         if X.shape[0] > self.max_samples:
             rows = rng.choice(X.shape[0], self.max_samples, replace=False)
             X, gradients = X[rows], gradients[rows]
-        # logs only where they are defined on every sample
-        self.log_variables_ = [n for n, column in zip(names, X.T) if self.log_terms and column.min() > 0]
-        library = _Library(names, self.max_degree, list(self.extra_terms), self.log_variables_)
+        library = self._library(X, names)
         jac = library.jacobian(X)  # (n, d, K)
         # Parallelism is judged in coordinates scaled by each variable's RMS, so that
         # units (GeV next to radians) do not decide which direction counts as "close".
@@ -332,10 +385,51 @@ class SymbolicGradients(Method):
         u, s, _ = np.linalg.svd(gradients, full_matrices=False)  # u: (n, d, m)
         keep = s > 1e-8 * np.maximum(s[:, :1], 1e-300)
         u = u * keep[:, None, :]
-        mismatch = _Mismatch(jac, u)
+        self.evidence_ = "gradients"
+        self.n_outputs_ = gradients.shape[2]
+        return self._read(_Mismatch(jac, u), library, X)
+
+    def fit_events(self, X, events, names: Sequence[str] | None = None) -> "SymbolicGradients":
+        """Closed forms constant within events, read from the samples themselves (no
+        network): ``events`` (n,) says which samples share an event (a trajectory, a
+        boosted interval, a similarity class). The search is the one ``fit`` runs, with
+        the mismatch of g the share of its variance that lies within events: the
+        Siamese invariance loss for a twin linear in the library, solved exactly. Finds
+        only invariants that are combinations of the library's terms."""
+        owner = type(self).__name__
+        events = np.asarray(events)
+        if events.shape != (np.shape(X)[0],):
+            raise DataError(f"{owner}: events must have one id per sample ({np.shape(X)[0]}), got shape {events.shape}")
+        X, names = self._validate(X, names)
+        ids, counts = np.unique(events, return_counts=True)
+        if len(ids) < 10 or counts.max() < 2:
+            raise DataError(f"{owner}: {len(ids)} events with at most {counts.max()} samples each; at least 10 events, some with 2 or more samples, are needed")
+        library = self._library(X, names)
+        values = library.values(X)
+        # a library with more terms than the data's within-event degrees of freedom can
+        # make anything constant within events
+        if len(X) - len(ids) < 5 * len(library):
+            raise DataError(
+                f"{owner}: {len(X)} samples in {len(ids)} events leave {len(X) - len(ids)} within-event degrees of freedom "
+                f"for {len(library)} library terms (degree <= {self.max_degree}); at least {5 * len(library)} are needed: "
+                "more samples per event, more events, or a lower max_degree"
+            )
+        self.term_norms_ = values.std(axis=0) + 1e-300
+        self.evidence_ = "events"
+        self.n_outputs_ = 0
+        return self._read(_EventScatter(values, events), library, X)
+
+    def _library(self, X, names) -> _Library:
+        # logs only where they are defined on every sample
+        self.log_variables_ = [n for n, column in zip(names, X.T) if self.log_terms and column.min() > 0]
+        return _Library(names, self.max_degree, list(self.extra_terms), self.log_variables_)
+
+    def _read(self, mismatch: _Quotient, library: _Library, X: np.ndarray) -> "SymbolicGradients":
+        """Raise the library's degree one level at a time, keeping the new invariants of
+        each level."""
         values = library.values(X)
         self.library_ = [sympy.sstr(e) for e in library.expressions]
-        self.names_ = names
+        self.names_ = list(library.names)
         found: list[dict[str, Any]] = []
         limit = self.max_invariants or len(library)
         degrees = np.array(library.degrees)
@@ -348,13 +442,10 @@ class SymbolicGradients(Method):
         self.residuals_ = [f["residual"] for f in found]
         self.coefficients_ = [f["coefficients"] for f in found]
         self.n_samples_ = X.shape[0]
-        self.n_outputs_ = gradients.shape[2]
         return self
 
     def _search_level(self, idx, mismatch, values, library, found, degree, budget):
-        # weight each sample equally whatever the level's library scale there
-        weights = 1.0 / np.maximum(np.linalg.norm(mismatch.jac[:, :, idx], axis=(1, 2)), 1e-12) ** 2
-        lam, vectors = _generalized_eigh(*mismatch.matrices(idx, weights))
+        lam, vectors = _generalized_eigh(*mismatch.matrices(idx, mismatch.level_weights(idx)))
         n_null = _null_dimension(lam, self.tolerance)
         if n_null == 0 or budget <= 0:
             return []
@@ -460,14 +551,17 @@ class SymbolicGradients(Method):
         self._check_is_fitted("invariants_")
         expressions = {f"I{i + 1}": e for i, e in enumerate(self.invariants_)}
         found = bool(self.invariants_)
+        by_events = self.evidence_ == "events"
         from physlens.validate.verdict import Verdict
 
         verdicts = [
             Verdict(
-                f"gradient match I{i + 1}",
+                f"{'constant within events' if by_events else 'gradient match'} I{i + 1}",
                 r < self.tolerance,
                 r,
-                f"{100 * r:.2g}% of the closed form's gradient lies outside the network's gradient span (tolerance {100 * self.tolerance:.2g}%)",
+                f"{100 * r:.2g}% of the closed form's variance lies within events (tolerance {100 * self.tolerance:.2g}%)"
+                if by_events
+                else f"{100 * r:.2g}% of the closed form's gradient lies outside the network's gradient span (tolerance {100 * self.tolerance:.2g}%)",
             )
             for i, r in enumerate(self.residuals_)
         ]
@@ -476,11 +570,14 @@ class SymbolicGradients(Method):
             method=self.method_name,
             taxonomy=self.taxonomy,
             found=found,
-            summary=f"{len(self.invariants_)} closed form(s) whose gradients match the network's",
+            summary=f"{len(self.invariants_)} closed form(s) " + ("constant within events" if by_events else "whose gradients match the network's"),
             expressions=expressions,
             values={"residuals": list(self.residuals_), "library_size": len(self.library_)},
             verdicts=verdicts,
-            reasons=[] if found else [f"no combination of the {len(self.library_)} library terms (degree <= {self.max_degree}) has a gradient parallel to the network's within {self.tolerance}"],
+            reasons=[] if found else [
+                f"no combination of the {len(self.library_)} library terms (degree <= {self.max_degree}) "
+                + (f"is constant within events to within {self.tolerance} of its variance" if by_events else f"has a gradient parallel to the network's within {self.tolerance}")
+            ],
         )
 
 
