@@ -17,10 +17,15 @@ EXACT_TOLERANCE at 200 data points, as in benchmarks/invariants.py).
 rotation invariants (|q|^2, |p|^2, q.p) (the symmetry built in; angular momentum conserved
 by construction) and a plain network given the same invariants appended to its raw inputs;
 the table then pairs the HNN with both plain networks, so the gain from the symmetry and
-from the Hamiltonian structure can be read apart. Appends to benchmarks/RESULTS.md.
+from the Hamiltonian structure can be read apart. ``--discovered-features two_body`` adds
+the same pair with the symmetry found from the training data instead of given: the
+quantities conserved along the training trajectories (symbolic gradients on events,
+degree 2; for two-body the angular momentum), then the invariants of the flows they
+generate (physlens.methods.invariants.symmetry_invariants) as the networks' features.
+Appends to benchmarks/RESULTS.md.
 
     python benchmarks/hamiltonian.py [--periods 1000] [--steps 1000] [--polish-steps 2000] [--sr-budget 30]
-        [--systems ...] [--invariant-features two_body]
+        [--systems ...] [--invariant-features two_body] [--discovered-features two_body]
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ from _record import append
 from physlens.data.hamiltonian import _spec, hamiltonian_trajectories, integrate, orbit_period, vector_field
 from physlens.expr import to_function
 from physlens.methods.hamiltonian import HamiltonianNN, PlainDynamicsNN, energy_drift
+from physlens.methods.invariants import symmetry_invariants
+from physlens.methods.symbolic_gradients import SymbolicGradients
 from physlens.validate.invariants import EXACT_TOLERANCE, affine_r2, gradient_field, span_residual
 
 STEPS_PER_PERIOD = 100
@@ -52,10 +59,12 @@ def main() -> None:
     parser.add_argument("--sr-budget", type=float, default=30.0)
     parser.add_argument("--systems", nargs="*", default=["mass_spring", "pendulum", "two_body"])
     parser.add_argument("--invariant-features", nargs="*", default=[], help="systems that also get the rotation-invariant-input networks")
+    parser.add_argument("--discovered-features", nargs="*", default=[],
+                        help="systems that also get networks whose features are the invariants of a symmetry found from the training data")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--dry-run", action="store_true", help="print the table instead of appending it to RESULTS.md")
     args = parser.parse_args()
-    rows = []
+    rows, notes = [], []
     for system in args.systems:
         rng = np.random.default_rng(args.seed)
         data = hamiltonian_trajectories(system, TRAJECTORIES[system], 50, rng=rng)
@@ -74,10 +83,23 @@ def main() -> None:
         options = {"steps": args.steps, "polish_steps": args.polish_steps, "random_state": args.seed}
         # every network: fitted once, rolled out once (same data, training, integrator, steps)
         fitted = {}
-        for invariant in (False, True) if system in args.invariant_features else (False,):
+        variants = [False] + ([True] if system in args.invariant_features else [])
+        if system in args.discovered_features:
+            start = time.perf_counter()
+            conserved = SymbolicGradients(max_degree=2, random_state=args.seed).fit_events(states, data["trajectory"], names).invariants_
+            features: list[str] = []
+            for quantity in conserved:
+                features += [str(f) for f in symmetry_invariants(str(quantity), states, names, random_state=args.seed) if str(f) not in features]
+            notes.append(f"{system}: conserved along the training trajectories (degree <= 2): {', '.join(f'`{c}`' for c in conserved) or 'none'}; "
+                         f"invariants of the symmetries they generate: {', '.join(f'`{f}`' for f in features) or 'none'} "
+                         f"({time.perf_counter() - start:.1f} s)")
+            print(notes[-1], flush=True)
+            if features:
+                variants.append("discovered")
+        for invariant in variants:
             for cls in (HamiltonianNN, PlainDynamicsNN):
                 start = time.perf_counter()
-                model = cls(**options, invariant_features=invariant).fit_dataset(data)
+                model = cls(**options, invariant_features=features if invariant == "discovered" else invariant).fit_dataset(data)
                 fit_seconds = time.perf_counter() - start
                 start = time.perf_counter()
                 path = model.rollout(initial, dt, n_steps, every)
@@ -91,7 +113,7 @@ def main() -> None:
                     "mse": float(np.mean((h - h[0]) ** 2)),
                     "angular": _angular_momentum_change(system, path),
                 }
-        for invariant in sorted({key[1] for key in fitted}):
+        for invariant in variants:
             hnn = fitted[HamiltonianNN, invariant]["model"]
             r2 = affine_r2(hnn.energy(states), np.broadcast_to(energy(states), (len(states),)))
             closed, exact = "(not run)", "n/a"
@@ -110,7 +132,7 @@ def main() -> None:
             # symbolic gradients give H up to a monotone map: exact when the gradients are parallel
             points = states[np.random.default_rng(args.seed).choice(len(states), 200, replace=False)]
             parallel = gradient_form is not None and span_residual(gradient_field(data.truth.equations["H"], names, points), gradient_field(gradient_form, names, points)) < EXACT_TOLERANCE
-            for plain_invariant in sorted({key[1] for key in fitted if key[1] <= invariant} if invariant else {False}):
+            for plain_invariant in [False] if invariant is False else [False, invariant]:
                 h_run, p_run = fitted[HamiltonianNN, invariant], fitted[PlainDynamicsNN, plain_invariant]
                 rows.append(
                     {
@@ -158,8 +180,9 @@ def main() -> None:
         "drift = mean |H(t) - H(0)| / |H(0)| of the true H; the absolute true-H error and its mean square (the HNN paper's two-body "
         "figure, 6.3e-2 -> 3.9e-5) are over the same rollouts. Inputs: 'q, p' = raw states; 'invariants' = H_theta(|q|^2, |p|^2, q.p) only, "
         "rotational symmetry built in (angular momentum conserved by the learned flow; only RK4 error moves it); 'q, p + invariants' = plain network given the same "
-        "invariants appended to its raw inputs (no symmetry in its output). Targets: R2 >= 0.999, ratio >= 100 over 1,000 periods, "
-        "every fit < 5 min.\n\n" + "\n".join(lines)
+        "invariants appended to its raw inputs (no symmetry in its output); 'discovered invariants' = the same with the features found "
+        "from the training data (see below). Targets: R2 >= 0.999, ratio >= 100 over 1,000 periods, "
+        "every fit < 5 min.\n\n" + "\n".join(lines) + "".join(f"\n\n- {n}" for n in notes)
     )
     if args.dry_run:
         print(body)
@@ -167,7 +190,8 @@ def main() -> None:
         append("Hamiltonian neural networks vs plain network (issue 6)", body)
 
 
-INPUTS = {("hnn", False): "q, p", ("hnn", True): "invariants", ("plain", False): "q, p", ("plain", True): "q, p + invariants"}
+INPUTS = {("hnn", False): "q, p", ("hnn", True): "invariants", ("plain", False): "q, p", ("plain", True): "q, p + invariants",
+          ("hnn", "discovered"): "discovered invariants", ("plain", "discovered"): "q, p + discovered invariants"}
 
 
 def _angular_momentum_change(system: str, path: np.ndarray) -> float | None:

@@ -20,7 +20,7 @@ from physlens.methods.symbolic_gradients import Standardized, make_mlp, minimize
 from physlens.validate.invariants import affine_r2, drift_verdict, hamiltonian_verdict
 from physlens.validate.verdict import Verdict
 
-__all__ = ["HamiltonianNN", "PlainDynamicsNN", "rollout", "rotation_invariants"]
+__all__ = ["HamiltonianNN", "PlainDynamicsNN", "StateFeatures", "rollout", "rotation_invariants"]
 
 
 def _positive_int(value) -> bool:
@@ -35,19 +35,57 @@ def rollout(field, initial: np.ndarray, dt, n_steps: int, every: int = 1) -> np.
     return integrate(field, np.atleast_2d(initial), dt, n_steps, every)
 
 
-def rotation_invariants(x, lib=np):
-    """(|q|^2, |p|^2, q.p) of states (n, 2f) ordered (q..., p...): the invariants of a
-    rotation acting on q and p together (O(f) for f coordinates). ``lib``: numpy or torch."""
-    f = x.shape[1] // 2
-    q, p = x[:, :f], x[:, f:]
-    return lib.stack([(q * q).sum(1), (p * p).sum(1), (q * p).sum(1)], 1)
+def rotation_invariants(names: Sequence[str]) -> list[str]:
+    """(|q|^2, |p|^2, q.p) for states named (q..., p...): the invariants of a rotation
+    acting on q and p together (O(f) for f coordinates), as expression texts."""
+    f = len(names) // 2
+    q, p = names[:f], names[f:]
+    return [" + ".join(f"{a}*{b}" for a, b in zip(u, v)) for u, v in ((q, q), (p, p), (q, p))]
 
 
-def _invariants_pullback(x: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Chain rule: d output / d state from d output / d (|q|^2, |p|^2, q.p)."""
-    f = x.shape[1] // 2
-    q, p = x[:, :f], x[:, f:]
-    return np.concatenate([2 * g[:, :1] * q + g[:, 2:3] * p, 2 * g[:, 1:2] * p + g[:, 2:3] * q], axis=1)
+# torch versions of the functions a feature expression may hold (the rest is arithmetic)
+_TORCH_FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "asin", "acos", "atan")
+
+
+class StateFeatures:
+    """Closed-form functions f_k(q, p) of the state used as a network's inputs: their
+    values (numpy or torch) and the chain rule back to the state."""
+
+    def __init__(self, expressions: Sequence[str], names: Sequence[str]):
+        import sympy
+
+        from physlens.expr import parse_expression, symbols_for
+
+        self.texts = [str(e) for e in expressions]
+        self.expressions = [parse_expression(text, list(names)) for text in self.texts]
+        symbols = symbols_for(list(names))
+        ordered = [symbols[n] for n in names]
+        self._numpy = sympy.lambdify(ordered, self.expressions, "numpy")
+        self._ordered = ordered
+        jacobian = [[sympy.diff(e, v) for v in ordered] for e in self.expressions]
+        self._jacobian = sympy.lambdify(ordered, jacobian, "numpy")
+        self._torch = None
+
+    def values(self, x, lib=np):
+        """(n, k) feature values of states x (n, d): numpy array or torch tensor."""
+        if lib is np:
+            return np.stack([np.broadcast_to(v, (x.shape[0],)) for v in self._numpy(*x.T)], axis=1)
+        if self._torch is None:
+            import sympy
+            import torch
+
+            self._torch = sympy.lambdify(self._ordered, self.expressions, [{n: getattr(torch, n) for n in _TORCH_FUNCTIONS}, "math"])
+        columns = [v if isinstance(v, lib.Tensor) else lib.full((x.shape[0],), float(v), dtype=x.dtype) for v in self._torch(*x.T)]
+        return lib.stack(columns, 1)
+
+    def pullback(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """Chain rule: d output / d state from d output / d features g (n, k)."""
+        rows = self._jacobian(*x.T)
+        out = np.zeros_like(x)
+        for k, row in enumerate(rows):
+            for j, entry in enumerate(row):
+                out[:, j] += g[:, k] * entry
+        return out
 
 
 class _TanhMLP:
@@ -89,7 +127,7 @@ class _DynamicsBase(Method):
         steps: int = 1000,
         learning_rate: float = 3e-3,
         polish_steps: int = 500,
-        invariant_features: bool = False,
+        invariant_features: bool | Sequence[str] = False,
         random_state: int | None = None,
     ):
         self.hidden = hidden
@@ -105,7 +143,9 @@ class _DynamicsBase(Method):
         check_parameter(owner, "steps", self.steps, _positive_int, "an integer >= 1")
         check_parameter(owner, "learning_rate", self.learning_rate, positive_number, "a number > 0")
         check_parameter(owner, "polish_steps", self.polish_steps, lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0, "an integer >= 0")
-        check_parameter(owner, "invariant_features", self.invariant_features, lambda v: isinstance(v, bool), "True or False")
+        check_parameter(owner, "invariant_features", self.invariant_features,
+                        lambda v: isinstance(v, bool) or (not isinstance(v, str) and len(v) >= 1 and all(isinstance(t, str) for t in v)),
+                        "True (the rotation invariants |q|^2, |p|^2, q.p), False, or a list of expression texts in the state names")
         check_parameter(owner, "random_state", self.random_state, seed_or_none, "None or an integer >= 0")
         try:
             states = np.asarray(states, dtype=float)
@@ -156,9 +196,11 @@ class _DynamicsBase(Method):
         names = list(names) if names is not None else [f"q{i}" for i in range(states.shape[1] // 2)] + [f"p{i}" for i in range(states.shape[1] // 2)]
         if len(names) != states.shape[1]:
             raise DataError(f"{type(self).__name__}: {len(names)} names for {states.shape[1]} state columns")
+        self.names_ = names
+        features = self.invariant_features
+        self.features_ = StateFeatures(rotation_invariants(names) if features is True else features, names) if features else None
         with torch_threads(1):
             self._train(states, derivatives)
-        self.names_ = names
         self.n_coordinates_ = states.shape[1] // 2
         self.training_states_ = states
         self.truth_ = None
@@ -166,8 +208,8 @@ class _DynamicsBase(Method):
 
     def _inputs(self, x, lib=np):
         """The network's input for states x (numpy or torch): the states themselves, or
-        with ``invariant_features`` the rotation invariants (|q|^2, |p|^2, q.p) (see the
-        subclasses for how each uses them)."""
+        with ``invariant_features`` the features ``features_`` (see the subclasses for
+        how each uses them)."""
         return x
 
     def _train(self, states, derivatives):
@@ -232,7 +274,9 @@ class HamiltonianNN(_DynamicsBase):
     ``invariant_features=True`` makes H a function of (|q|^2, |p|^2, q.p) only: H is then
     rotation-invariant by construction and its vector field conserves the angular momentum
     exactly (Noether; a rollout moves it only by the integrator's error), for systems with
-    that symmetry (two-body). Learned:
+    that symmetry (two-body). A list of expression texts makes H a function of those
+    instead, e.g. the invariants of a symmetry found from the data
+    (:func:`physlens.methods.invariants.symmetry_invariants`). Learned:
     ``network_``, ``energy(states)``, ``vector_field(states)``; after
     ``closed_form(budget)``, ``equation_`` (symbolic regression of H).
     """
@@ -244,7 +288,7 @@ class HamiltonianNN(_DynamicsBase):
         return 1
 
     def _inputs(self, x, lib=np):
-        return rotation_invariants(x, lib) if self.invariant_features else x
+        return self.features_.values(x, lib) if self.features_ is not None else x
 
     def _derivatives(self, module, x, mean, scale):
         """(dH/dp, -dH/dq) with H = module((_inputs(x) - mean) / scale)."""
@@ -265,7 +309,7 @@ class HamiltonianNN(_DynamicsBase):
         self._check_is_fitted("network_")
         x = np.atleast_2d(np.asarray(states, dtype=float))
         grad = self._fast.gradient(self._inputs(x))
-        return _invariants_pullback(x, grad) if self.invariant_features else grad
+        return self.features_.pullback(x, grad) if self.features_ is not None else grad
 
     def vector_field(self, states) -> np.ndarray:
         grad = self.energy_gradient(states)
@@ -346,9 +390,10 @@ class HamiltonianNN(_DynamicsBase):
 class PlainDynamicsNN(_DynamicsBase):
     """The HNN paper's baseline: an MLP that outputs (dq/dt, dp/dt) directly.
 
-    ``invariant_features=True`` appends (|q|^2, |p|^2, q.p) to its inputs (the raw states
-    stay: a vector output cannot be built from invariants alone), so it sees the same
-    invariants as an HNN given them, without a symmetry built into its output."""
+    ``invariant_features`` (True: (|q|^2, |p|^2, q.p); or expression texts) appends those
+    features to its inputs (the raw states stay: a vector output cannot be built from
+    invariants alone), so it sees the same invariants as an HNN given them, without a
+    symmetry built into its output."""
 
     taxonomy = Taxonomy(origin="post-hoc", mechanism="functional", scope="global", aim="discovering", level="low")
     interpretation_kind = "dynamics"
@@ -357,10 +402,10 @@ class PlainDynamicsNN(_DynamicsBase):
         return dim
 
     def _inputs(self, x, lib=np):
-        if not self.invariant_features:
+        if self.features_ is None:
             return x
         join = np.concatenate if lib is np else lib.cat
-        return join([x, rotation_invariants(x, lib)], 1)
+        return join([x, self.features_.values(x, lib)], 1)
 
     def _derivatives(self, module, x, mean, scale):
         import torch

@@ -142,9 +142,15 @@ def _null_dimension(eigenvalues: np.ndarray, tolerance: float) -> int:
     return int(np.argmax(ratios)) + 1
 
 
-def _generalized_eigh(a_matrix: np.ndarray, b_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _generalized_eigh(a_matrix: np.ndarray, b_matrix: np.ndarray, scale_terms: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Eigenpairs of a c = lambda b c, ascending, with b's near-null directions dropped
-    (nearly collinear library terms would otherwise give 0/0 quotients)."""
+    (nearly collinear library terms would otherwise give 0/0 quotients). With
+    ``scale_terms`` each term is first scaled to unit b-norm, so that terms of very
+    different magnitudes (x^3 next to x in SI units) are not dropped for being small."""
+    if scale_terms:
+        scale = 1.0 / np.sqrt(np.maximum(np.diag(b_matrix), 1e-300))
+        lam, vectors = _generalized_eigh(a_matrix * np.outer(scale, scale), b_matrix * np.outer(scale, scale))
+        return lam, vectors * scale[:, None]
     mu, basis = np.linalg.eigh(b_matrix)
     keep = mu > 1e-10 * max(mu.max(), 1e-300)
     whiten = basis[:, keep] / np.sqrt(mu[keep])
@@ -156,6 +162,11 @@ class _Quotient:
     """A generalised Rayleigh quotient lambda(c) = c' A c / c' B c over library
     combinations c, zero for an exact invariant; subclasses say what A and B measure."""
 
+    scale_terms = False  # see _generalized_eigh
+
+    def eigh(self, a_matrix: np.ndarray, b_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _generalized_eigh(a_matrix, b_matrix, self.scale_terms)
+
     def level_weights(self, terms) -> np.ndarray | None:
         return None
 
@@ -163,7 +174,7 @@ class _Quotient:
         return None
 
     def smallest(self, terms, weights) -> np.ndarray:
-        _, vectors = _generalized_eigh(*self.matrices(terms, weights))
+        _, vectors = self.eigh(*self.matrices(terms, weights))
         return vectors[:, 0]
 
     def refit(self, terms, coefficients, iterations: int = 3) -> tuple[np.ndarray, float]:
@@ -224,7 +235,11 @@ class _EventScatter(_Quotient):
         lambda(c) = c' W c / c' T c    (W: within-event scatter, T: total scatter),
 
     which is a Siamese network's invariance loss (standardised latents) for a twin that
-    is linear in the library, minimised exactly by the generalised eigenproblem."""
+    is linear in the library, minimised exactly by the generalised eigenproblem. Terms
+    are scaled to unit variance inside the eigenproblem: samples in SI units give
+    monomials of wildly different sizes."""
+
+    scale_terms = True
 
     def __init__(self, values: np.ndarray, events: np.ndarray):
         centred = values - values.mean(axis=0)
@@ -256,7 +271,7 @@ def _eliminate(terms: np.ndarray, coefficients: np.ndarray, mismatch: _Mismatch,
         trials = []
         for k in range(len(current)):
             keep = [i for i in range(len(current)) if i != k]
-            lam, vectors = _generalized_eigh(a_matrix[np.ix_(keep, keep)], b_matrix[np.ix_(keep, keep)])
+            lam, vectors = mismatch.eigh(a_matrix[np.ix_(keep, keep)], b_matrix[np.ix_(keep, keep)])
             trials.append((float(lam[0]), vectors[:, 0], [current[i] for i in keep]))
         _, trial_vector, rest = min(trials, key=lambda item: item[0])
         trial_vector, trial_fraction = mismatch.refit(rest, trial_vector, iterations=1)
@@ -445,7 +460,7 @@ class SymbolicGradients(Method):
         return self
 
     def _search_level(self, idx, mismatch, values, library, found, degree, budget):
-        lam, vectors = _generalized_eigh(*mismatch.matrices(idx, mismatch.level_weights(idx)))
+        lam, vectors = mismatch.eigh(*mismatch.matrices(idx, mismatch.level_weights(idx)))
         n_null = _null_dimension(lam, self.tolerance)
         if n_null == 0 or budget <= 0:
             return []

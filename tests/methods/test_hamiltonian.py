@@ -3,7 +3,7 @@ import pytest
 
 from physlens.data.hamiltonian import hamiltonian_trajectories
 from physlens.errors import DataError, ParameterError
-from physlens.expr import to_function
+from physlens.expr import parse_expression, to_function
 from physlens.methods.hamiltonian import HamiltonianNN, PlainDynamicsNN, energy_drift
 
 
@@ -82,3 +82,29 @@ def test_bad_input_is_named():
         from physlens.data.invariants import relativistic_events
 
         HamiltonianNN().fit_dataset(relativistic_events(5, 2))
+
+
+def test_symmetry_found_from_the_trajectories_is_built_into_the_hnn():
+    from physlens.methods.invariants import symmetry_invariants
+    from physlens.methods.symbolic_gradients import SymbolicGradients
+    from physlens.validate.invariants import gradient_field, span_residual
+
+    data = hamiltonian_trajectories("two_body", 12, 20, rng=np.random.default_rng(0))
+    names = ["x", "y", "px", "py"]
+    states = np.column_stack([data[n] for n in names])
+    conserved = SymbolicGradients(max_degree=2, random_state=0).fit_events(states, data["trajectory"], names).invariants_
+    # the angular momentum is the polynomial conserved quantity (the energy holds 1/r)
+    assert len(conserved) == 1
+    points = states[:50]
+    angular_momentum = parse_expression("x*py - y*px", names)
+    assert span_residual(gradient_field(conserved[0], names, points), gradient_field(angular_momentum, names, points)) < 1e-8
+    features = [str(f) for f in symmetry_invariants(str(conserved[0]), states, names, random_state=0)]
+    hnn = HamiltonianNN(hidden=(16, 16), steps=100, polish_steps=0, invariant_features=features, random_state=0).fit_dataset(data)
+    x = np.random.default_rng(1).normal(size=(50, 4))
+    v = hnn.vector_field(x)
+    assert np.max(np.abs(x[:, 0] * v[:, 3] + x[:, 3] * v[:, 0] - x[:, 1] * v[:, 2] - x[:, 2] * v[:, 1])) < 1e-10
+    step = 1e-6
+    numeric = np.column_stack([(hnn.energy(x + step * e) - hnn.energy(x - step * e)) / (2 * step) for e in np.eye(4)])
+    assert np.allclose(hnn.energy_gradient(x), numeric, atol=1e-6)
+    with pytest.raises(ParameterError, match="invariant_features"):
+        HamiltonianNN(invariant_features=[]).fit(states, states)

@@ -4,7 +4,9 @@ import sympy
 
 from physlens.data.invariants import central_potential_trajectories, relativistic_events, similar_matrices
 from physlens.errors import DataError, ParameterError
-from physlens.methods.invariants import SiameseInvariants
+from physlens.expr import parse_expression
+from physlens.methods.invariants import SiameseInvariants, symmetry_invariants
+from physlens.validate.invariants import invariant_matches
 
 
 def test_siamese_network_recovers_the_spacetime_interval():
@@ -76,3 +78,21 @@ def test_library_twin_refuses_a_library_the_data_cannot_constrain():
         SiameseInvariants(twin="library", max_degree=3).fit_dataset(data)
     with pytest.raises(ParameterError, match="twin"):
         SiameseInvariants(twin="mlp").fit_dataset(data)
+
+
+def test_symmetry_invariants_of_rotations_and_translations():
+    names = ["x", "y", "px", "py"]
+    states = np.random.default_rng(0).normal(size=(400, 4))
+    found = symmetry_invariants("x*py - y*px", states, names, random_state=0)
+    truth = {n: parse_expression(t, names) for n, t in
+             {"q2": "x**2 + y**2", "p2": "px**2 + py**2", "qp": "x*px + y*py", "L": "x*py - y*px"}.items()}
+    verdicts = invariant_matches(found, truth, names, states[:100])
+    assert all(v.passed for v in verdicts), [v.reason for v in verdicts if not v.passed]
+    # the flow of a momentum is a translation: what it leaves alone is the other coordinate and both momenta
+    found = symmetry_invariants("px", states, names, max_degree=1, random_state=0)
+    truth = {n: parse_expression(n, names) for n in ("y", "px", "py")}
+    assert all(v.passed for v in invariant_matches(found, truth, names, states[:100]))
+    with pytest.raises(DataError, match="does not move"):
+        symmetry_invariants("2", states, names)
+    with pytest.raises(DataError, match="q... then p"):
+        symmetry_invariants("x", states[:, :3], names)
