@@ -314,7 +314,9 @@ class SymbolicGradients(Method):
 
     ``fit_events(X, events, names)`` runs the same search with no network: the closed
     forms are the library combinations constant within events (``residuals_``: the share
-    of each one's variance that lies within events).
+    of each one's variance that lies within events). It searches in X / ``variable_scale_``
+    (each column's power of ten, 1 for data of order one), so ``coefficients_`` refer to
+    the library of the scaled variables; ``invariants_`` are in the original ones.
     """
 
     taxonomy = Taxonomy(origin="post-hoc", mechanism="functional", scope="global", aim="discovering", level="high")
@@ -419,6 +421,13 @@ class SymbolicGradients(Method):
         ids, counts = np.unique(events, return_counts=True)
         if len(ids) < 10 or counts.max() < 2:
             raise DataError(f"{owner}: {len(ids)} events with at most {counts.max()} samples each; at least 10 events, some with 2 or more samples, are needed")
+        # variables in SI units (metres of 1e-10, seconds of 1e-8) make monomials of
+        # wildly different sizes: search in X / 10^k (k: each column's RMS decade), which
+        # leaves data of order one as it is, and map the closed forms back
+        rms = np.sqrt(np.mean(X**2, axis=0))
+        decades = np.round(np.log10(np.where(rms > 0, rms, 1.0))).astype(int)
+        self.variable_scale_ = 10.0**decades
+        X = X / self.variable_scale_
         library = self._library(X, names)
         values = library.values(X)
         # a library with more terms than the data's within-event degrees of freedom can
@@ -432,7 +441,13 @@ class SymbolicGradients(Method):
         self.term_norms_ = values.std(axis=0) + 1e-300
         self.evidence_ = "events"
         self.n_outputs_ = 0
-        return self._read(_EventScatter(values, events), library, X)
+        self._read(_EventScatter(values, events), library, X)
+        if decades.any():
+            back = {s: s / sympy.Integer(10) ** int(k) for s, k in zip(library.symbols, decades) if k}
+            mapped = [sympy.expand(e.subs(back)) for e in self.invariants_]
+            # divided by the largest coefficient's size (a monotone map), so 1e34*x*py reads x*py
+            self.invariants_ = [sympy.expand(e / max(abs(c) for c in e.as_coefficients_dict().values())) for e in mapped]
+        return self
 
     def _library(self, X, names) -> _Library:
         # logs only where they are defined on every sample

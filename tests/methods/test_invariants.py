@@ -96,3 +96,25 @@ def test_symmetry_invariants_of_rotations_and_translations():
         symmetry_invariants("2", states, names)
     with pytest.raises(DataError, match="q... then p"):
         symmetry_invariants("x", states[:, :3], names)
+
+
+def test_library_twin_works_in_si_units():
+    # t in seconds next to x, y, z in metres: the interval's c^2 = 9e16 must come out,
+    # and monomials 1e-16 apart in size must not be dropped as negligible
+    c = 299792458.0
+    data = relativistic_events(rng=np.random.default_rng(0))
+    X = data.X.copy()
+    X[:, 0] /= c
+    model = SiameseInvariants(twin="library", max_degree=2, random_state=0).fit(X, data["event"], data.input_names)
+    truth = {"s2": parse_expression(f"{c**2}*t**2 - x**2 - y**2 - z**2", data.input_names)}
+    verdicts = {v.name: v for v in invariant_matches(model.invariants_, truth, data.input_names, X[:200], tolerance=1e-8)}
+    assert verdicts["recovers s2"].passed and verdicts["no spurious invariant"].passed, model.invariants_
+    # orbits with positions of 1e-10 m and momenta of 1e-24 kg m/s
+    orbits = central_potential_trajectories(rng=np.random.default_rng(0))
+    X = orbits.X * np.array([1e-10, 1e-10, 1e-24, 1e-24])
+    model = SiameseInvariants(twin="library", max_degree=4, random_state=0).fit(X, orbits["event"], orbits.input_names)
+    names = orbits.input_names
+    truth = {"L": parse_expression("x*py - y*px", names), "E": parse_expression("1e48*(px**2 + py**2)/2 + 1e40*(x**2 + y**2)**2/4", names)}
+    verdicts = {v.name: v for v in invariant_matches(model.invariants_, truth, names, X[:200])}
+    assert all(v.passed for v in verdicts.values()), model.invariants_
+    assert len(model.invariants_) == 2
