@@ -97,6 +97,12 @@ def _boosted_events(quick: bool, seed: int):
     return relativistic_events(150 if quick else 200, 10, rng=np.random.default_rng(seed))
 
 
+def _similar_matrices(quick: bool, seed: int):
+    from physlens.data.invariants import similar_matrices
+
+    return similar_matrices(400 if quick else 2000, 5, rng=np.random.default_rng(seed))
+
+
 def _toy_jets(quick: bool, seed: int):
     from physlens.data.jets import toy_jets
 
@@ -116,6 +122,8 @@ SUITE: dict[str, SuiteDataset] = {
         SuiteDataset("vicsek-agents", "particles", "agents aligning with neighbours within radius R = 1; truth: the radius", _vicsek_agents),
         SuiteDataset("damped-oscillator-series", "series", "x(t) of damped oscillators with spring constant k and damping b per sample; truth: 2 latent parameters", _damped_series),
         SuiteDataset("boosted-events", "events", "spacetime displacements seen from boosted frames; truth: the interval s^2", _boosted_events),
+        SuiteDataset("similar-matrices", "events", "3x3 matrices under similarity transforms S A S^-1; truth: trace, sum of principal minors, determinant",
+                     _similar_matrices, in_quick=False),
         SuiteDataset("toy-jets", "jets", "toy two-prong jets labelled by a mass window; truth: the mass is the only informative observable", _toy_jets),
     )
 }

@@ -31,7 +31,7 @@ from physlens.validate.invariants import event_r2, gradient_field, invariant_mat
 from physlens.validate.symbolic import predicts
 from physlens.validate.verdict import Verdict
 
-__all__ = ["SiameseInvariants"]
+__all__ = ["LibraryInvariants", "SiameseInvariants", "symmetry_invariants"]
 
 MIN_EVENT_R2 = 0.99
 MEMBERS = 4  # samples of one event seen together by the shared-weight network
@@ -298,6 +298,18 @@ class SiameseInvariants(Method):
             verdicts=verdicts,
             reasons=reasons,
         )
+
+
+@register("library_invariants")
+class LibraryInvariants(SiameseInvariants):
+    """``SiameseInvariants(twin="library")``: the Siamese loss of a twin linear in the
+    monomials up to ``max_degree`` (and ``extra_terms``), solved exactly. Registered on
+    its own so that comparisons run both twins on the same events."""
+
+    def __init__(self, *, max_degree: int = 3, extra_terms: Sequence[str] = (), tolerance: float = 0.01, holdout: float = 0.2,
+                 random_state: int | None = None):
+        super().__init__(twin="library", max_degree=max_degree, extra_terms=extra_terms, tolerance=tolerance, holdout=holdout,
+                         random_state=random_state)
 
 
 def symmetry_invariants(

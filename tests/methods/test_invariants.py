@@ -118,3 +118,16 @@ def test_library_twin_works_in_si_units():
     verdicts = {v.name: v for v in invariant_matches(model.invariants_, truth, names, X[:200])}
     assert all(v.passed for v in verdicts.values()), model.invariants_
     assert len(model.invariants_) == 2
+
+
+def test_library_invariants_is_the_library_twin_under_its_own_registered_name():
+    from sklearn.base import clone
+
+    from physlens.methods.base import available_methods
+    from physlens.methods.invariants import LibraryInvariants
+
+    assert available_methods()["library_invariants"] is LibraryInvariants
+    model = clone(LibraryInvariants(max_degree=2, random_state=0))
+    assert model.twin == "library" and model.get_params()["max_degree"] == 2
+    interpretation = model.fit_dataset(relativistic_events(100, 10, rng=np.random.default_rng(0))).interpret()
+    assert interpretation.found and {v.name: v.passed for v in interpretation.verdicts}["recovers s2"]
