@@ -56,8 +56,7 @@ class StateFeatures:
 
         from physlens.expr import parse_expression, symbols_for
 
-        self.texts = [str(e) for e in expressions]
-        self.expressions = [parse_expression(text, list(names)) for text in self.texts]
+        self.expressions = [parse_expression(str(text), list(names)) for text in expressions]
         symbols = symbols_for(list(names))
         ordered = [symbols[n] for n in names]
         self._numpy = sympy.lambdify(ordered, self.expressions, "numpy")
