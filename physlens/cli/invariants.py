@@ -39,7 +39,7 @@ def invariants(
     import sympy
 
     from physlens.cli._common import activity, print_json, verdict_table
-    from physlens.data.loaders import read_columns
+    from physlens.data.loaders import MIN_ROWS, check_finite, read_columns
     from physlens.errors import DataError, ParameterError
     from physlens.methods.invariants import SiameseInvariants
 
@@ -54,7 +54,12 @@ def invariants(
         raise ParameterError(f"--inputs must not hold the event column {event!r}")
     if not names:
         raise DataError(f"{data}: no input column besides the event column {event!r}")
-    X = np.column_stack([np.asarray(columns[n], dtype=float) for n in names])
+    used = {n: np.asarray(columns[n], dtype=float) for n in [*names, event]}
+    n_rows = len(used[event])
+    if n_rows < MIN_ROWS:
+        raise DataError(f"{data}: {n_rows} row{'' if n_rows == 1 else 's'}; at least {MIN_ROWS} rows are needed to find and check an invariant")
+    check_finite(used, str(data))
+    X = np.column_stack([used[n] for n in names])
     model = SiameseInvariants(twin=twin, n_invariants=latents, max_degree=degree, extra_terms=tuple(term or ()),
                               tolerance=tolerance, random_state=seed)
     what = f"solving a twin linear in degree-{degree} monomials" if twin == "library" else "training a Siamese network, then symbolic gradients"

@@ -112,18 +112,21 @@ class SiameseInvariants(Method):
             raise DataError(f"{owner}: X must be 2-D (samples, variables), got shape {X.shape}")
         if events.shape != (X.shape[0],):
             raise DataError(f"{owner}: events must have one id per sample ({X.shape[0]}), got shape {events.shape}")
-        bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
-        if bad.size:
-            raise DataError(f"{owner}: X has a non-finite value in row {int(bad[0])}")
-        ids, counts = np.unique(events, return_counts=True)
-        if (counts < 2).sum() > 0:
-            lonely = ids[counts < 2][0]
-            raise DataError(f"{owner}: event {lonely} has a single sample; every event needs at least 2 samples")
-        if len(ids) < 10:
-            raise DataError(f"{owner}: {len(ids)} events; at least 10 are needed")
         names = list(names) if names is not None else [f"x{i}" for i in range(X.shape[1])]
         if len(names) != X.shape[1]:
             raise DataError(f"{owner}: {len(names)} names for {X.shape[1]} columns")
+        bad = np.argwhere(~np.isfinite(X))
+        if bad.size:
+            row, column = (int(i) for i in bad[0])
+            raise DataError(f"{owner}: X row {row}, column {column} ({names[column]!r}) is {X[row, column]}; every value must be finite")
+        ids, counts = np.unique(events, return_counts=True)
+        if (counts < 2).sum() > 0:
+            lonely = ids[counts < 2][0].item()
+            if isinstance(lonely, float) and lonely.is_integer():
+                lonely = int(lonely)
+            raise DataError(f"{owner}: event {lonely!r} has a single sample; every event needs at least 2 samples")
+        if len(ids) < 10:
+            raise DataError(f"{owner}: {len(ids)} events; at least 10 are needed")
         return X, events, names
 
     def fit_dataset(self, dataset) -> "SiameseInvariants":

@@ -28,6 +28,16 @@ def _orbit(n: int = 60) -> str:
     return "t [s],x [m],v [m/s]\n" + "".join(f"{a!r},{np.cos(2 * a).item()!r},{-2 * np.sin(2 * a).item()!r}\n" for a in t)
 
 
+def _events(n_events: int = 12, per_event: int = 4) -> str:
+    """Points on circles about the origin, one circle per event: x^2 + y^2 is shared."""
+    rng = np.random.default_rng(5)
+    rows = []
+    for event in range(n_events):
+        radius, angles = rng.uniform(0.5, 2), rng.uniform(0, 2 * np.pi, per_event)
+        rows += [f"{radius * np.cos(a).item()!r},{radius * np.sin(a).item()!r},{event}\n" for a in angles]
+    return "x [m],y [m],orbit\n" + "".join(rows)
+
+
 def _replace_cell(text: str, row: int, column: int, value: str) -> str:
     """Row counted from 1 below the header, column from 0."""
     lines = text.splitlines()
@@ -79,6 +89,7 @@ def _set_first(value):
 DISCOVER = ["--target", "a", "--budget", "1", "--evaluations", "1000"]
 DYNAMICS = ["--time", "t", "--state", "x,v"]
 FORCES = ["--steps", "5", "--sr-budget", "0.5"]
+INVARIANTS = ["--event", "orbit", "--degree", "2"]
 
 MATRIX = {
     "discover": {
@@ -125,15 +136,24 @@ MATRIX = {
         "string in numeric column": ({**_particles(), "positions": np.array([[["a", "b"]] * 3] * 30)}, FORCES, 2, "positions must be a numeric array"),
         "1 row": ({k: v[:1] for k, v in _particles().items()}, FORCES, 2, "1 samples of 3 particles give too few pairs to learn a force law"),
     },
+    "invariants": {
+        "empty file": (None, INVARIANTS, 2, "the file is empty; expected a header line of column names"),
+        "header only": ("x [m],y [m],orbit\n", INVARIANTS, 2, "the header has no rows below it; at least 10 rows are needed"),
+        "NaN": (_replace_cell(_events(), 3, 1, "nan"), INVARIANTS, 2, "column 'y' row 3 is NaN; every value must be a finite number"),
+        "inf": (_replace_cell(_events(), 6, 2, "inf"), INVARIANTS, 2, "column 'orbit' row 6 is infinite; every value must be a finite number"),
+        "string in numeric column": (_replace_cell(_events(), 4, 0, "ten"), INVARIANTS, 2, "column 'x' row 4 (line 5) holds 'ten', which is not a number"),
+        "1 row": ("x [m],y [m],orbit\n0.5,0.2,0\n", INVARIANTS, 2, "1 row; at least 10 rows are needed"),
+    },
 }
-# units apply to tables only: phases, couplings and forces read arrays with fixed meaning
-NOT_APPLICABLE = {(c, k) for c in ("phases", "couplings", "forces") for k in ("unknown unit", "inconsistent units")}
+# units apply to the tables whose laws carry them: phases, couplings and forces read
+# arrays with fixed meaning, and an invariant is found up to a monotone map, units aside
+NOT_APPLICABLE = {(c, k) for c in ("phases", "couplings", "forces", "invariants") for k in ("unknown unit", "inconsistent units")}
 
 CELLS = [(command, case, *cell) for command, cases in MATRIX.items() for case, cell in cases.items()]
 
 
 def _write_input(folder, command: str, content) -> str:
-    suffix = ".csv" if command in ("discover", "dynamics") else ".npz"
+    suffix = ".csv" if command in ("discover", "dynamics", "invariants") else ".npz"
     path = folder / f"input{suffix}"
     if content is None:
         path.write_bytes(b"")

@@ -89,6 +89,7 @@ SMALL = {  # hyperparameters per method: seconds, not minutes
     "phases-autoencoder": dict(epochs=2, bootstrap=3, max_training_samples=100),
     "phases-classifier": dict(epochs=2, bootstrap=3, max_training_samples=100),
     "siamese_invariants": dict(steps=30, hidden=(16,), batch_events=16),
+    "library_invariants": dict(max_degree=2),
     "symbolic": dict(budget=60, evaluations=2000, n_threads=1),
     "symbolic_gradients": dict(),
 }
@@ -126,7 +127,7 @@ def _save_table(dataset, path):
 
 
 def _cli_inputs(folder):
-    from physlens.data import lattice, particles, spins, trajectories
+    from physlens.data import invariants, lattice, particles, spins, trajectories
 
     springs = _save_table(_table(), folder / "springs.csv")
     orbit = trajectories.simulate("harmonic", n_trajectories=1, t_end=4.0, rng=5)
@@ -138,7 +139,11 @@ def _cli_inputs(folder):
     np.savez(folder / "spins.npz", spins=spins.simulate_ising(9, 400, graph="lattice", seed=0)["spins"])
     system = particles.simulate_particles("spring", 3, 40, seed=0)
     np.savez(folder / "particles.npz", positions=system["positions"], accelerations=system["accelerations"])
+    events = invariants.relativistic_events(30, 6, rng=np.random.default_rng(0))
+    events_csv = _save_table(events, folder / "events.csv")
+    label = events.names("label")[0]
     return {
+        "invariants": [events_csv, "--event", label, "--degree", "2", "--twin", "network", "--latents", "1"],
         "discover": [springs, "--target", "a", "--budget", "60", "--evaluations", "2000"],
         "dynamics": [orbit_csv, "--time", "t", "--state", "x,v"],
         "phases": [folder / "L4.npz"],
@@ -153,7 +158,7 @@ def cli_inputs(tmp_path_factory):
     return _cli_inputs(tmp_path_factory.mktemp("determinism"))
 
 
-@pytest.mark.parametrize("command", ["discover", "dynamics", "phases", "couplings", "forces", "methods"])
+@pytest.mark.parametrize("command", ["discover", "dynamics", "phases", "couplings", "forces", "invariants", "methods"])
 def test_cli_json_is_identical_for_the_same_seed(command, cli_inputs, run_cli, one_torch_thread):
     argv = [command, *cli_inputs[command], "--json"] + (["--seed", "4"] if command != "methods" else [])
     outputs = []
