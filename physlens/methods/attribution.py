@@ -23,7 +23,7 @@ from typing import Sequence
 import numpy as np
 
 from physlens.errors import DataError
-from physlens.methods.base import Interpretation, Method, Taxonomy, check_parameter, positive_number, register, seed_or_none
+from physlens.methods.base import Interpretation, Method, Taxonomy, check_finite_values, check_parameter, positive_number, register, seed_or_none
 from physlens.methods.symbolic_gradients import Standardized, SymbolicGradients, make_mlp, network_gradients, torch_threads
 from physlens.validate.attribution import completeness_error, completeness_verdict, global_importance, ranking, ranks_first
 from physlens.validate.verdict import Verdict
@@ -98,9 +98,7 @@ class ClassifierAttributions(Method):
             raise DataError(f"{owner}: X must be 2-D with at least 2 feature columns, got shape {X.shape}")
         if y.shape != (X.shape[0],):
             raise DataError(f"{owner}: y must have one label per row ({X.shape[0]}), got shape {y.shape}")
-        bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
-        if bad.size:
-            raise DataError(f"{owner}: X has a non-finite value in row {int(bad[0])}")
+        check_finite_values(owner, "X", X)
         wrong = np.flatnonzero((y != 0) & (y != 1))
         if wrong.size:
             raise DataError(f"{owner}: label in row {int(wrong[0])} is {y[wrong[0]]!r}; labels must be 0 or 1")

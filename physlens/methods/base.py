@@ -216,6 +216,25 @@ def check_parameter(owner: str, name: str, value: Any, valid: Callable[[Any], bo
         raise ParameterError(f"{owner}: parameter {name}={value!r} is invalid; expected {description}")
 
 
+def check_finite_values(owner: str, label: str, array: np.ndarray, names: list[str] | None = None) -> None:
+    """Raise a DataError at the first NaN or infinity of a (samples, ...) array, naming the
+    row and column as the array is indexed (from 0) and, given names, the column's name.
+    The one check every method's fit uses on arrays a user passes in; tables read from
+    files are checked by physlens.data.loaders.check_finite, which counts data rows from 1."""
+    values = np.asarray(array, dtype=float)
+    flat = values.reshape(values.shape[0], -1) if values.ndim > 1 else values[:, None]
+    bad = np.argwhere(~np.isfinite(flat))
+    if not bad.size:
+        return
+    row, column = (int(i) for i in bad[0])
+    where = f"row {row}"
+    if flat.shape[1] > 1:
+        where += f", column {column}" + (f" ({names[column]!r})" if names is not None else "")
+    what = "NaN" if np.isnan(flat[row, column]) else "infinite"
+    prefix = f"{owner}: " if owner else ""
+    raise DataError(f"{prefix}{label} {where} is {what}; every value must be a finite number")
+
+
 def positive_number(value: Any) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
 

@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from physlens.errors import DataError
-from physlens.methods.base import Interpretation, Method, Taxonomy, check_parameter, positive_number, register, seed_or_none
+from physlens.methods.base import Interpretation, Method, Taxonomy, check_finite_values, check_parameter, positive_number, register, seed_or_none
 from physlens.methods.symbolic_gradients import Standardized, make_mlp, minimize_lbfgs, torch_threads
 from physlens.validate.invariants import affine_r2, drift_verdict, hamiltonian_verdict
 from physlens.validate.verdict import Verdict
@@ -158,9 +158,7 @@ class _DynamicsBase(Method):
         if n_coordinates is not None and 2 * n_coordinates != states.shape[1]:
             raise DataError(f"{owner}: n_coordinates={n_coordinates} but states have {states.shape[1]} columns (need 2 x n_coordinates)")
         for label, array in (("states", states), ("derivatives", derivatives)):
-            bad = np.flatnonzero(~np.isfinite(array).all(axis=1))
-            if bad.size:
-                raise DataError(f"{owner}: {label} have a non-finite value in row {int(bad[0])}")
+            check_finite_values(owner, label, array)
         if states.shape[0] < 10:
             raise DataError(f"{owner}: {states.shape[0]} samples; at least 10 are needed")
         return states, derivatives

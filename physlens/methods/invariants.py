@@ -25,7 +25,7 @@ from typing import Sequence
 import numpy as np
 
 from physlens.errors import DataError
-from physlens.methods.base import Interpretation, Method, Taxonomy, check_parameter, positive_number, register, seed_or_none
+from physlens.methods.base import Interpretation, Method, Taxonomy, check_finite_values, check_parameter, positive_number, register, seed_or_none
 from physlens.methods.symbolic_gradients import Standardized, SymbolicGradients, make_mlp, network_gradients, torch_threads
 from physlens.validate.invariants import event_r2, gradient_field, invariant_matches, pair_auc
 from physlens.validate.symbolic import predicts
@@ -115,10 +115,7 @@ class SiameseInvariants(Method):
         names = list(names) if names is not None else [f"x{i}" for i in range(X.shape[1])]
         if len(names) != X.shape[1]:
             raise DataError(f"{owner}: {len(names)} names for {X.shape[1]} columns")
-        bad = np.argwhere(~np.isfinite(X))
-        if bad.size:
-            row, column = (int(i) for i in bad[0])
-            raise DataError(f"{owner}: X row {row}, column {column} ({names[column]!r}) is {X[row, column]}; every value must be finite")
+        check_finite_values(owner, "X", X, names)
         ids, counts = np.unique(events, return_counts=True)
         if (counts < 2).sum() > 0:
             lonely = ids[counts < 2][0].item()

@@ -27,7 +27,7 @@ import sympy
 
 from physlens.errors import DataError
 from physlens.expr import symbols_for
-from physlens.methods.base import Interpretation, Method, Taxonomy, check_parameter, positive_number, register, seed_or_none
+from physlens.methods.base import Interpretation, Method, Taxonomy, check_finite_values, check_parameter, positive_number, register, seed_or_none
 from physlens.methods.symbolic_gradients import minimize_lbfgs, torch_threads
 from physlens.validate.fit import r2_score
 from physlens.validate.symbolic import predicts
@@ -346,10 +346,8 @@ class KolmogorovArnoldNetwork(Method):
             raise DataError(f"{owner}: X and y must be numeric") from None
         if X.ndim != 2 or y.shape != (X.shape[0],):
             raise DataError(f"{owner}: X must be (samples, variables) and y (samples,), got {X.shape} and {y.shape}")
-        for label, array in (("X", X), ("y", y.reshape(-1, 1))):
-            bad = np.flatnonzero(~np.isfinite(array).all(axis=1))
-            if bad.size:
-                raise DataError(f"{owner}: {label} has a non-finite value in row {int(bad[0])}")
+        check_finite_values(owner, "X", X)
+        check_finite_values(owner, "y", y)
         if X.shape[0] < 20:
             raise DataError(f"{owner}: {X.shape[0]} rows; at least 20 are needed")
         names = list(names) if names is not None else [f"x{i}" for i in range(X.shape[1])]

@@ -27,6 +27,7 @@ from physlens.methods.base import (
     Interpretation,
     Method,
     Taxonomy,
+    check_finite_values,
     check_parameter,
     positive_int,
     positive_number,
@@ -65,9 +66,7 @@ def _as_matrix(values: Any, name: str, n_rows: int | None = None) -> np.ndarray:
         raise DataError(f"{name} must be a (n_samples, n_features) matrix; got shape {array.shape}")
     if n_rows is not None and array.shape[0] != n_rows:
         raise DataError(f"{name} has {array.shape[0]} rows but the observations have {n_rows}")
-    bad = np.argwhere(~np.isfinite(array))
-    if bad.size:
-        raise DataError(f"{name} has a non-finite value in row {bad[0, 0]}, column {bad[0, 1]}")
+    check_finite_values("", name, array)
     return array
 
 

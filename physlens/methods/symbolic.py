@@ -30,6 +30,7 @@ from physlens.methods.base import (
     Interpretation,
     Method,
     Taxonomy,
+    check_finite_values,
     check_parameter,
     positive_number,
     register,
@@ -477,12 +478,8 @@ class SymbolicRegressor(Method):
         names = list(names) if names is not None else [f"x{i}" for i in range(X.shape[1])]
         if len(names) != X.shape[1]:
             raise DataError(f"{len(names)} names for {X.shape[1]} input columns")
-        for column, values in zip(names, X.T):
-            bad = ~np.isfinite(values)
-            if bad.any():
-                raise DataError(f"column {column!r} row {int(np.argmax(bad)) + 1} is not finite")
-        if not np.all(np.isfinite(y)):
-            raise DataError(f"target row {int(np.argmax(~np.isfinite(y))) + 1} is not finite")
+        check_finite_values("", "X", X, names)
+        check_finite_values("", "y", y)
         if np.ptp(y) == 0:
             raise DataError("the target is constant; there is nothing to explain")
         dims = None

@@ -41,7 +41,7 @@ import sympy
 
 from physlens.errors import DataError, ParameterError
 from physlens.expr import parse_expression, symbols_for
-from physlens.methods.base import Interpretation, Method, Taxonomy, check_parameter, register
+from physlens.methods.base import Interpretation, Method, Taxonomy, check_finite_values, check_parameter, register
 
 __all__ = ["SymbolicGradients", "network_gradients"]
 
@@ -281,12 +281,6 @@ def _eliminate(terms: np.ndarray, coefficients: np.ndarray, mismatch: _Mismatch,
     return np.array(current), fraction, vector
 
 
-def _check_finite(owner: str, label: str, array: np.ndarray) -> None:
-    bad = np.flatnonzero(~np.isfinite(array.reshape(array.shape[0], -1)).all(axis=1))
-    if bad.size:
-        raise DataError(f"{owner}: {label} has non-finite values in row {int(bad[0])}")
-
-
 def _snap(coefficients: np.ndarray, max_denominator: int, tolerance: float) -> list[sympy.Expr]:
     """Scale so the largest |coefficient| is 1, then snap each to a small rational when
     that moves it by less than ``tolerance`` (relative to the largest)."""
@@ -363,7 +357,7 @@ class SymbolicGradients(Method):
             raise DataError(f"{owner}: X must be a numeric array") from None
         if X.ndim != 2:
             raise DataError(f"{owner}: X must be a 2-D array (samples, variables), got shape {X.shape}")
-        _check_finite(owner, "X", X)
+        check_finite_values(owner, "X", X)
         if X.shape[0] < 10:
             raise DataError(f"{owner}: {X.shape[0]} samples; at least 10 are needed")
         names = list(names) if names is not None else [f"x{i}" for i in range(X.shape[1])]
@@ -384,7 +378,7 @@ class SymbolicGradients(Method):
             gradients = gradients[:, :, None]
         if gradients.ndim != 3 or gradients.shape[:2] != X.shape:
             raise DataError(f"SymbolicGradients: gradients must have shape {X.shape} or {X.shape + ('m',)}, got {gradients.shape}")
-        _check_finite("SymbolicGradients", "gradients", gradients)
+        check_finite_values("SymbolicGradients", "gradients", gradients)
         rng = np.random.default_rng(self.random_state)
         if X.shape[0] > self.max_samples:
             rows = rng.choice(X.shape[0], self.max_samples, replace=False)

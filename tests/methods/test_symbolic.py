@@ -103,7 +103,7 @@ def test_bad_parameters_name_the_parameter(parameters, message):
 def test_bad_data():
     with pytest.raises(DataError, match="at least 10"):
         SymbolicRegressor().fit(np.ones((5, 1)), np.arange(5.0))
-    with pytest.raises(DataError, match="column 'b' row 3 is not finite"):
+    with pytest.raises(DataError, match=r"X row 2, column 1 \('b'\) is NaN; every value must be a finite number"):
         X = np.ones((12, 2))
         X[2, 1] = np.nan
         SymbolicRegressor().fit(X, np.arange(12.0), names=["a", "b"])
