@@ -222,7 +222,7 @@ def check_finite_values(owner: str, label: str, array: np.ndarray, names: list[s
     The one check every method's fit uses on arrays a user passes in; tables read from
     files are checked by physlens.data.loaders.check_finite, which counts data rows from 1."""
     values = np.asarray(array, dtype=float)
-    flat = values.reshape(values.shape[0], -1) if values.ndim > 1 else values[:, None]
+    flat = values.reshape(values.shape[0], int(np.prod(values.shape[1:]))) if values.ndim > 1 else values.reshape(-1, 1)
     bad = np.argwhere(~np.isfinite(flat))
     if not bad.size:
         return

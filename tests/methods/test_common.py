@@ -75,6 +75,7 @@ def test_check_finite_values_reports_infinity_and_single_columns():
     with pytest.raises(DataError, match=r"^Owner: y row 3 is infinite; every value must be a finite number$"):
         check_finite_values("Owner", "y", np.r_[0.0, 1.0, 2.0, -np.inf])
     check_finite_values("Owner", "y", np.zeros((5, 2, 3)))
+    check_finite_values("Owner", "X", np.zeros((0, 3)))  # no rows: left to the caller's row-count check
     forces = np.zeros((3, 2, 3))
     forces[1, 1, 1] = np.nan
     with pytest.raises(DataError, match=r"^Owner: forces row 1, column 4 is NaN"):  # trailing axes flattened
