@@ -18,6 +18,8 @@ from typing import Any, Callable, ClassVar
 import numpy as np
 import sympy
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+from sklearn.utils import check_random_state
 
 from physlens.errors import DataError, ParameterError, PhyslensError
 from physlens.validate.verdict import Verdict
@@ -162,8 +164,9 @@ class Interpretation:
         )
 
 
-class NotFittedError(PhyslensError):
-    """interpret()/predict() called before fit()."""
+class NotFittedError(PhyslensError, SklearnNotFittedError):
+    """interpret()/predict() called before fit(); also scikit-learn's NotFittedError, so
+    code written against scikit-learn catches it."""
 
 
 class Method(BaseEstimator):
@@ -176,6 +179,16 @@ class Method(BaseEstimator):
     taxonomy: ClassVar[Taxonomy]
     consumes: ClassVar[str] = "table"
     interpretation_kind: ClassVar[str] = "equation"
+    # name -> (predicate, what is valid): the one table fit() checks through
+    # _validate_parameters(); predicates below (positive_int, ...) are shared by all methods.
+    parameter_rules: ClassVar[dict[str, tuple[Callable[[Any], bool], str]]] = {}
+
+    def _validate_parameters(self) -> None:
+        """Check every hyperparameter against :attr:`parameter_rules` (called first in
+        ``fit``); raises a ParameterError naming the parameter and what would be valid."""
+        owner = type(self).__name__
+        for name, (valid, description) in self.parameter_rules.items():
+            check_parameter(owner, name, getattr(self, name), valid, description)
 
     def fit_dataset(self, dataset) -> "Method":
         raise NotImplementedError(f"{type(self).__name__} does not fit from a Dataset yet")
@@ -235,16 +248,69 @@ def check_finite_values(owner: str, label: str, array: np.ndarray, names: list[s
     raise DataError(f"{prefix}{label} {where} is {what}; every value must be a finite number")
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
 def positive_number(value: Any) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+    return _is_number(value) and value > 0
+
+
+def nonnegative_number(value: Any) -> bool:
+    return _is_number(value) and value >= 0
+
+
+def fraction(value: Any) -> bool:
+    """A number in the open interval (0, 1)."""
+    return _is_number(value) and 0 < value < 1
 
 
 def positive_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
+    return _is_int(value) and value >= 1
+
+
+def nonnegative_int(value: Any) -> bool:
+    return _is_int(value) and value >= 0
+
+
+def one_of(*allowed: Any) -> Callable[[Any], bool]:
+    return lambda value: any(isinstance(value, type(option)) and value == option for option in allowed)
+
+
+def optional(valid: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    """``valid`` or None."""
+    return lambda value: value is None or valid(value)
 
 
 def seed_or_none(value: Any) -> bool:
-    return value is None or (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 0)
+    """What ``random_state`` accepts: None, an int >= 0, or a numpy RandomState/Generator."""
+    return value is None or (_is_int(value) and value >= 0) or isinstance(value, (np.random.RandomState, np.random.Generator))
+
+
+SEED_RULE = (seed_or_none, "None, an int >= 0 or a numpy RandomState/Generator")
+
+
+def rng_from(random_state: Any) -> np.random.Generator:
+    """A numpy Generator from ``random_state`` with scikit-learn's semantics: an int gives
+    the same stream every time, None draws from numpy's global state (fresh unless the
+    user seeded it), a RandomState/Generator instance is drawn from."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if _is_int(random_state):
+        return np.random.default_rng(int(random_state))
+    return np.random.default_rng(int(check_random_state(random_state).randint(2**31 - 1)))
+
+
+def seed_from(random_state: Any) -> int:
+    """An int seed for a library that takes one (torch, pyoperon): the int itself, else
+    drawn as :func:`rng_from` draws."""
+    if _is_int(random_state):
+        return int(random_state)
+    return int(rng_from(random_state).integers(2**31 - 1))
 
 
 _REGISTRY: dict[str, type[Method]] = {}
