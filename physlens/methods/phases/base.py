@@ -31,7 +31,8 @@ SHARED_ATTRIBUTES_DOC = """states_ : tuple of int
     sizes_ : list of int
         The lattice sizes L, ascending.
     n_components_ : int
-        Dimension of the order parameter (q - 1 for q <= 3 states, else 2).
+        Dimension of the order parameter: q - 1 for q <= 3 states, else 2 (for PCA, the
+        components kept).
     order_parameter_ : dict[int, ndarray]
         The learned order parameter of each configuration, per size.
     temperature_ : dict[int, ndarray]
