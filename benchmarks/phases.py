@@ -83,7 +83,7 @@ def throughput(L: int, replicas: int, sweeps: int, naive_sweeps: int, temperatur
 
 def critical_temperatures(model: str, sizes: list[int], n_temperatures: int, samples: int, seed: int) -> list[dict]:
     from physlens.data.lattice import MODELS, simulate_sizes
-    from physlens.methods.phases import PHASE_METHODS
+    from physlens.methods.base import available_methods
 
     tc = MODELS[model].critical_temperature
     tolerance = 0.005 if model == "ising" else 0.01
@@ -91,9 +91,9 @@ def critical_temperatures(model: str, sizes: list[int], n_temperatures: int, sam
     scan = simulate_sizes(model, sizes, np.linspace(0.8 * tc, 1.2 * tc, n_temperatures), samples_per_temperature=samples, chains=8, thermalization=100, interval=2, wolff_updates=2, seed=seed)
     simulation = time.perf_counter() - start
     rows = []
-    for name, cls in PHASE_METHODS.items():
+    for name in ("pca", "autoencoder", "classifier"):
         start = time.perf_counter()
-        method = cls(random_state=seed).fit_dataset(scan)
+        method = available_methods()[f"phases-{name}"](random_state=seed).fit_dataset(scan)
         elapsed = time.perf_counter() - start
         estimate = method.critical_temperature_
         values = method.interpret().values

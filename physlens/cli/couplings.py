@@ -9,6 +9,7 @@ import typer
 
 from physlens.cli import EXIT_NOT_FOUND, app
 
+# for --help, read at import time (the registry is loaded only when the command runs)
 COUPLING_METHODS = ("factored_attention", "pseudo_likelihood", "mean_field", "transformer_layer")
 
 
@@ -31,20 +32,15 @@ def couplings(
     from physlens.cli._common import activity, subsample_rows
     from physlens.data.loaders import read_arrays
     from physlens.errors import DataError, ParameterError
-    from physlens.methods import couplings as coupling_methods
-    from physlens.methods.couplings import strongest_pairs
+    from physlens.methods.base import available_methods
+    from physlens.methods.couplings.readout import strongest_pairs
     from physlens.report.plots import to_svg
     from physlens.tour.couplings import heatmap_figure
     from physlens.validate.couplings import coupling_verdicts
 
-    classes = {
-        "factored_attention": coupling_methods.FactoredAttention,
-        "pseudo_likelihood": coupling_methods.PseudoLikelihood,
-        "mean_field": coupling_methods.MeanFieldInversion,
-        "transformer_layer": coupling_methods.TransformerLayer,
-    }
+    classes = {name: cls for name, cls in available_methods().items() if cls.consumes == "spin_samples"}
     if method not in classes:
-        raise ParameterError(f"--method {method!r} is unknown; valid: {', '.join(COUPLING_METHODS)}")
+        raise ParameterError(f"--method {method!r} is unknown; valid: {', '.join(classes)}")
     arrays = read_arrays(samples)
     if "spins" not in arrays:
         raise DataError(f"{samples.name} has no array 'spins'; arrays found: {', '.join(arrays) or '(none)'}")
@@ -52,7 +48,9 @@ def couplings(
     rows = subsample_rows(len(spins), max_rows, seed, "samples") if spins.ndim else None
     if rows is not None:
         spins = spins[rows]
-    estimator = classes[method]() if method == "mean_field" else classes[method](random_state=seed)
+    estimator = classes[method]()
+    if "random_state" in estimator.get_params():
+        estimator.set_params(random_state=seed)
     with activity(f"learning couplings ({method})"):
         estimator.fit(spins, states=arrays.get("states"))
     interpretation = estimator.interpret()

@@ -9,7 +9,13 @@ import typer
 
 from physlens.cli import EXIT_NOT_FOUND, app
 
-METHOD_NAMES = ("pca", "autoencoder", "classifier")
+
+def phase_methods() -> dict:
+    """The registered methods that read lattice configurations, by their ``--method`` name
+    (the registered name without its "phases-" prefix)."""
+    from physlens.methods.base import available_methods
+
+    return {name.removeprefix("phases-"): cls for name, cls in available_methods().items() if cls.consumes == "configurations"}
 
 
 def load_configurations(path: Path) -> tuple:
@@ -57,10 +63,10 @@ def phases(
     Example: physlens phases L16.npz L32.npz --json
     """
     from physlens.errors import ParameterError
-    from physlens.methods.phases import PHASE_METHODS
 
-    if method not in PHASE_METHODS:
-        raise ParameterError(f"--method {method!r} is unknown; valid: {', '.join(METHOD_NAMES)}")
+    methods = phase_methods()
+    if method not in methods:
+        raise ParameterError(f"--method {method!r} is unknown; valid: {', '.join(methods)}")
     declared = _parse_states(states)
     import numpy as np
 
@@ -77,13 +83,15 @@ def phases(
             c, t = c[rows], t[rows]
         configs.append(c)
         temperatures.append(t)
-    estimator = PHASE_METHODS[method](random_state=seed)
+    estimator = methods[method](random_state=seed)
     with activity(f"learning the order parameter ({method})"):
         estimator.fit(configs, temperatures, states=declared)
-    if critical_temperature is not None:
-        estimator.truth_critical_temperature_ = float(critical_temperature)
     interpretation = estimator.interpret()
     values = interpretation.values
+    if critical_temperature is not None:
+        from physlens.validate.phases import critical_temperature_verdict
+
+        interpretation.verdicts.append(critical_temperature_verdict(values, float(critical_temperature)))
     correlation = min(values["correlation_with_magnetization"].values())
     if json_output:
         from physlens.cli._common import print_json

@@ -67,3 +67,17 @@ def critical_temperature_error(estimate: float | None, truth: float, *, toleranc
         f"T_c = {estimate:.5f} vs exact {truth:.5f}: relative error {100 * error:.3f}% "
         f"({'within' if passed else 'outside'} {100 * tolerance:.2g}%)",
     )
+
+
+def critical_temperature_tolerance(n_states: int) -> float:
+    """The relative T_c error a phase method is held to: 0.5% for two states (Ising), 1%
+    for q >= 3 states (Potts)."""
+    return 0.005 if n_states == 2 else 0.01
+
+
+def critical_temperature_verdict(values: dict, truth: float) -> Verdict:
+    """"T_c vs truth" of an order-parameter interpretation's ``values`` (its
+    ``critical_temperature``, None when none was found, and its ``states``) against the
+    true T_c, at :func:`critical_temperature_tolerance` for its number of states."""
+    tolerance = critical_temperature_tolerance(len(values["states"]))
+    return critical_temperature_error(values["critical_temperature"], truth, tolerance=tolerance)

@@ -5,14 +5,8 @@ import pytest
 
 from physlens.data.spins import simulate_ising, simulate_potts, simulate_quantum_chain
 from physlens.errors import DataError, ParameterError
-from physlens.methods.couplings import (
-    FactoredAttention,
-    MeanFieldInversion,
-    PseudoLikelihood,
-    TransformerLayer,
-    encode_spins,
-    gauge_readout,
-)
+from physlens.methods.couplings import FactoredAttention, MeanFieldInversion, PseudoLikelihood, TransformerLayer
+from physlens.methods.couplings.readout import encode_spins, gauge_readout
 from physlens.validate.couplings import chain_bonds, edge_auc, rank_correlation, relative_coupling_error
 
 

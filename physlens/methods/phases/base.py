@@ -1,0 +1,228 @@
+"""What the three phase methods share: fitting a scan of one or more lattice sizes,
+locating T_c by finite-size scaling with a bootstrap error bar, and the interpretation.
+
+A subclass implements ``_learn(encoded, temperatures, seed)``: the learned order parameter
+per configuration and its Binder-cumulant curve, per lattice size.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from physlens.errors import DataError
+from physlens.methods.base import SEED_RULE, Interpretation, Method, Taxonomy, nonnegative_int, rng_from, seed_from
+from physlens.methods.phases.encoding import check_configurations, encode
+from physlens.methods.phases.finite_size import binder_cumulant, midpoint_temperature, scaling_collapse
+from physlens.validate.phases import magnetization, order_parameter_correlation
+from physlens.validate.verdict import Verdict
+
+# The Parameters and Attributes every phase method documents, formatted into each
+# estimator's docstring (numpydoc wants them in full on each class).
+SHARED_PARAMETERS_DOC = """bootstrap : int, default 20
+        Bootstrap replicas (configurations resampled within each temperature) for the
+        error bar of T_c; 0 gives no error bar.
+    random_state : int, numpy Generator/RandomState or None, default None
+        Seeds every random choice of the fit; an int gives the same result every time."""
+
+SHARED_ATTRIBUTES_DOC = """states_ : tuple of int
+        The spin values, sorted.
+    sizes_ : list of int
+        The lattice sizes L, ascending.
+    n_components_ : int
+        Dimension of the order parameter: q - 1 for q <= 3 states, else 2 (for PCA, the
+        components kept).
+    order_parameter_ : dict[int, ndarray]
+        The learned order parameter of each configuration, per size.
+    temperature_ : dict[int, ndarray]
+        The temperature of each configuration, per size.
+    magnetization_ : dict[int, ndarray]
+        |m| of each configuration, per size (what the order parameter is checked against).
+    correlation_ : dict[int, float]
+        |Pearson correlation| of the learned order parameter with |m|, per size.
+    curves_ : dict[int, tuple of ndarray]
+        (temperatures, Binder cumulant, its bootstrap error) per size, read for T_c.
+    critical_temperature_ : float
+        T_c from the scaling collapse (several sizes) or the pseudo-critical temperature
+        (one size); NaN when none was found inside the scan.
+    critical_temperature_std_ : float or None
+        Bootstrap standard deviation of T_c (None with fewer than 2 finite replicas).
+    nu_ : float
+        Correlation-length exponent of the collapse (NaN for one size).
+    collapse_residual_ : float
+        chi^2 per degree of freedom of the collapse (NaN for one size).
+    pseudo_critical_temperatures_ : dict[int, float]
+        Midpoint of each size's Binder cumulant."""
+
+
+class _PhaseMethod(Method):
+    """Shared fit/interpret logic: subclasses implement ``_learn`` (the order parameter
+    and its Binder curve, per size)."""
+
+    consumes = "configurations"
+    interpretation_kind = "order_parameter"
+    taxonomy = Taxonomy(origin="post-hoc", mechanism="functional", scope="global", aim="discovering", level="high")
+    description = "order parameter"
+    parameter_rules = {
+        "bootstrap": (nonnegative_int, "an integer >= 0"),
+        "random_state": SEED_RULE,
+    }
+
+    def fit_dataset(self, dataset) -> "_PhaseMethod":
+        """Fit from one Dataset of kind "configurations" or a list of them (one per size)."""
+        datasets = [dataset] if not isinstance(dataset, (list, tuple)) else list(dataset)
+        if not datasets:
+            raise DataError("no datasets given; pass one dataset per lattice size")
+        for ds in datasets:
+            if getattr(ds, "kind", None) != "configurations":
+                raise DataError(f"{type(self).__name__} needs datasets of kind 'configurations', got {getattr(ds, 'kind', type(ds).__name__)!r}")
+        # The simulator declares the spin values (the domain of the data, not an answer).
+        truth = datasets[0].truth
+        states = truth.parameters["states"] if truth is not None and "states" in truth.parameters else None
+        return self.fit([d["configs"] for d in datasets], [d["temperature"] for d in datasets], states=states)
+
+    def fit(self, configs, temperature, *, states: Sequence[int] | None = None) -> "_PhaseMethod":
+        """``configs``: (n, L, L) array or a list of them (one per lattice size);
+        ``temperature``: matching (n,) array(s); ``states``: the allowed spin values."""
+        self._validate_parameters()
+        if isinstance(configs, np.ndarray) and configs.ndim == 3:
+            configs, temperature = [configs], [temperature]
+        configs, temperature = list(configs), list(temperature)
+        if len(configs) != len(temperature):
+            raise DataError(f"{len(configs)} configuration arrays but {len(temperature)} temperature arrays")
+        if not configs:
+            raise DataError("no configurations given")
+        checked = []
+        for k, (c, t) in enumerate(zip(configs, temperature)):
+            checked.append(check_configurations(c, t, states, where=f"configs[{k}]" if len(configs) > 1 else "configs"))
+        state_sets = {c[2] for c in checked}
+        if len(state_sets) > 1:
+            raise DataError(f"lattice sizes disagree on the spin states: {sorted(state_sets)}; pass states= explicitly")
+        self.states_ = checked[0][2]
+        sizes = [c[0].shape[1] for c in checked]
+        if len(set(sizes)) != len(sizes):
+            raise DataError(f"lattice sizes repeat: {sizes}; give one array per size")
+        order = np.argsort(sizes)
+        checked = [checked[i] for i in order]
+        self.sizes_ = [int(sizes[i]) for i in order]
+        self.n_components_ = len(self.states_) - 1 if len(self.states_) <= 3 else 2
+        encoded = [encode(c, self.states_) for c, _, _ in checked]
+        temps = [t for _, t, _ in checked]
+        # One seed for the whole fit: every stream below is derived from it.
+        seed = seed_from(self.random_state)
+        order_parameters, curves_for_scaling = self._learn(encoded, temps, seed)
+        self.order_parameter_ = dict(zip(self.sizes_, order_parameters))
+        self.temperature_ = dict(zip(self.sizes_, temps))
+        self.magnetization_ = {L: magnetization(c, self.states_) for L, (c, _, _) in zip(self.sizes_, checked)}
+        self.correlation_ = {
+            L: order_parameter_correlation(self._correlated_quantity(L), self.magnetization_[L]).score for L in self.sizes_
+        }
+        self.curves_ = curves_for_scaling
+        self._estimate_critical_temperature(seed)
+        return self
+
+    def _learn(self, encoded: list[np.ndarray], temps: list[np.ndarray], seed: int) -> tuple[list[np.ndarray], dict]:
+        raise NotImplementedError
+
+    def _correlated_quantity(self, size: int) -> np.ndarray:
+        return self.order_parameter_[size]
+
+    def _scaling_curve(self, temperature: np.ndarray, values: np.ndarray, rng: np.random.Generator):
+        return binder_cumulant(temperature, values, self.n_components_, rng)
+
+    def _extra_values(self) -> dict[str, Any]:
+        """Method-specific entries for the interpretation's values."""
+        return {}
+
+    def _estimate_from(self, curves: dict[int, tuple[np.ndarray, np.ndarray]], start: tuple[float, float] | None = None) -> tuple[float, float, float]:
+        sizes = sorted(curves)
+        if len(sizes) == 1:
+            grid, curve, _ = curves[sizes[0]]
+            return midpoint_temperature(grid, curve), float("nan"), float("nan")
+        return scaling_collapse(curves, start=start)
+
+    def _estimate_critical_temperature(self, seed: int) -> None:
+        self.critical_temperature_, self.nu_, self.collapse_residual_ = self._estimate_from(self.curves_)
+        self.pseudo_critical_temperatures_ = {L: midpoint_temperature(*self.curves_[L][:2]) for L in self.sizes_}
+        # Bootstrap over configurations (within each temperature) for an error bar.
+        rng = rng_from(seed)
+        replicas = []
+        for _ in range(self.bootstrap):
+            curves = {}
+            for L in self.sizes_:
+                t, o = self.temperature_[L], self.order_parameter_[L]
+                rows = np.concatenate([rng.choice(np.flatnonzero(t == v), size=int(np.sum(t == v))) for v in np.unique(t)])
+                curves[L] = self._scaling_curve(t[rows], o[rows], rng)
+            replicas.append(self._estimate_from(curves, start=(self.critical_temperature_, self.nu_))[0])
+        replicas = np.asarray(replicas)
+        replicas = replicas[np.isfinite(replicas)]
+        self.critical_temperature_std_ = float(np.std(replicas)) if replicas.size > 1 else None
+
+    def _scaling_verdict(self, tc: float, finite: bool) -> Verdict:
+        if len(self.sizes_) == 1:
+            return Verdict(
+                "finite-size scaling",
+                None,
+                None,
+                f"one lattice size (L={self.sizes_[0]}): no finite-size extrapolation; T_c is a pseudo-critical "
+                "temperature biased by O(L^-1/nu)",
+            )
+        collapsed = finite and bool(self.collapse_residual_ <= 3.0)
+        pseudo = ", ".join(f"L={L}: {t:.4f}" for L, t in self.pseudo_critical_temperatures_.items())
+        return Verdict(
+            "finite-size scaling",
+            collapsed,
+            self.collapse_residual_ if finite else None,
+            f"collapse of sizes {self.sizes_} gives T_c = {tc:.4f}, nu = {self.nu_:.3f}, chi^2/dof "
+            f"{self.collapse_residual_:.3g} (pseudo-critical temperatures {pseudo})"
+            if finite
+            else "the finite-size scaling collapse failed",
+        )
+
+    def interpret(self) -> Interpretation:
+        """The order parameter and T_c with their checks (correlation with |m|, the
+        scaling collapse); scoring T_c against a known value is
+        :func:`physlens.validate.phases.critical_temperature_verdict`."""
+        self._check_is_fitted("critical_temperature_")
+        corr = min(self.correlation_.values())
+        worst = min(self.sizes_, key=lambda L: self.correlation_[L])
+        tc = self.critical_temperature_
+        finite = bool(np.isfinite(tc))
+        verdicts = [
+            order_parameter_correlation(self._correlated_quantity(worst), self.magnetization_[worst]),
+            self._scaling_verdict(tc, finite),
+        ]
+        found = corr >= 0.99 and finite
+        reasons = []
+        if corr < 0.99:
+            reasons.append(f"the learned order parameter correlates with |m| only at {corr:.3f} (< 0.99)")
+        if not finite:
+            reasons.append("finite-size scaling found no critical temperature inside the scanned range")
+        values = {
+            "critical_temperature": tc if finite else None,
+            "critical_temperature_std": self.critical_temperature_std_,
+            "sizes": self.sizes_,
+            "nu": self.nu_ if np.isfinite(self.nu_) else None,
+            "collapse_residual": self.collapse_residual_ if np.isfinite(self.collapse_residual_) else None,
+            "pseudo_critical_temperatures": {str(L): t for L, t in self.pseudo_critical_temperatures_.items()},
+            "correlation_with_magnetization": {str(L): float(c) for L, c in self.correlation_.items()},
+            "order_parameter": self.description,
+            "states": list(self.states_),
+            **self._extra_values(),
+        }
+        summary = (
+            f"{self.description}; T_c = {tc:.4f}" + (f" +- {self.critical_temperature_std_:.4f}" if self.critical_temperature_std_ else "")
+            if finite
+            else f"{self.description}; no T_c"
+        )
+        return Interpretation(
+            kind="order_parameter",
+            method=getattr(self, "method_name", type(self).__name__),
+            taxonomy=self.taxonomy,
+            found=found,
+            summary=summary,
+            values=values,
+            verdicts=verdicts,
+            reasons=reasons,
+        )

@@ -1,0 +1,97 @@
+"""Lattice configurations in: checks of one scan (square integer lattices, their spin
+states, their temperatures) and the symmetric encoding of the spins the methods read.
+
+Spins are encoded as +-1 for two states and as the clock vector (cos 2 pi s/q, sin 2 pi s/q)
+per site for q >= 3 states, so every state enters symmetrically.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from physlens.errors import DataError, ParameterError
+
+MAX_STATES = 8
+
+
+def check_configurations(configs: Any, temperature: Any, states: Sequence[int] | None = None, *, where: str = "configs") -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    """Validate one lattice size: square integer configurations, their states and temperatures.
+
+    Returns (configs as int array, temperature as float array, declared states)."""
+    configs = np.asarray(configs)
+    if configs.ndim != 3:
+        raise DataError(f"{where}: configurations must have shape (n, L, L); got shape {configs.shape}")
+    n, rows, cols = configs.shape
+    if rows != cols:
+        raise DataError(f"{where}: lattices must be square (L x L); got {rows} x {cols}")
+    if rows < 2 or n < 2:
+        raise DataError(f"{where}: need at least 2 configurations of at least 2 x 2 sites; got shape {configs.shape}")
+    if configs.dtype.kind == "f":
+        if not np.all(np.isfinite(configs)) or np.any(configs != np.round(configs)):
+            bad = int(np.argwhere(~np.isfinite(configs) | (configs != np.round(configs)))[0, 0])
+            raise DataError(f"{where}: spins must be integers; configuration (row) {bad} holds a non-integer value")
+        configs = configs.astype(np.int64)
+    elif configs.dtype.kind not in "iub":
+        raise DataError(f"{where}: spins must be integers; got dtype {configs.dtype}")
+    configs = configs.astype(np.int64)
+    temperature = np.asarray(temperature, dtype=float).ravel() if np.asarray(temperature).dtype.kind in "iuf" else None
+    if temperature is None:
+        raise DataError(f"{where}: temperature must be numeric, one value per configuration")
+    if temperature.size != n:
+        raise DataError(f"{where}: temperature has {temperature.size} values but there are {n} configurations")
+    bad_t = np.flatnonzero(~np.isfinite(temperature) | (temperature <= 0))
+    if bad_t.size:
+        raise DataError(f"{where}: temperature in row {bad_t[0]} is {temperature[bad_t[0]]}; temperatures must be finite and > 0")
+    if np.unique(temperature).size < 3:
+        raise DataError(
+            f"{where}: found {np.unique(temperature).size} distinct temperature(s); a phase scan needs at least 3 "
+            "temperatures across the transition"
+        )
+    if states is None:
+        found = np.unique(configs)
+        if found.size > MAX_STATES:
+            raise DataError(f"{where}: {found.size} distinct spin values; declare the states (at most {MAX_STATES})")
+        if found.size < 2:
+            raise DataError(f"{where}: every spin has the value {found[0]}; need at least 2 states")
+        states = tuple(int(v) for v in found)
+    else:
+        states = tuple(int(v) for v in states)
+        if len(set(states)) != len(states) or not 2 <= len(states) <= MAX_STATES:
+            raise ParameterError(f"states={list(states)} is invalid; expected 2 to {MAX_STATES} distinct integers")
+        outside = ~np.isin(configs, states)
+        if outside.any():
+            row, i, j = (int(v) for v in np.argwhere(outside)[0])
+            raise DataError(
+                f"{where}: configuration (row) {row} has spin {configs[row, i, j]} at site ({i}, {j}), outside the "
+                f"declared states {list(states)}"
+            )
+    return configs, temperature, states
+
+def isotropic_norm(latent: np.ndarray) -> np.ndarray:
+    """Norm of a linear latent (n, k) after whitening it by its second moment about the
+    origin (the disordered state).
+
+    A linear map W m of the magnetisation vector m is anisotropic when W is not a multiple
+    of an orthogonal matrix, and then |W m| depends on which of the q ordered states a
+    configuration sits in; the state-permutation symmetry makes <m m^T> isotropic, so
+    whitening restores |m| up to a constant. Directions with no variance (a rank-deficient
+    map) are dropped."""
+    latent = np.asarray(latent, dtype=float)
+    moment = latent.T @ latent / max(len(latent), 1)
+    eigenvalues, eigenvectors = np.linalg.eigh(moment)
+    keep = eigenvalues > 1e-10 * max(float(eigenvalues.max()), 1e-300)
+    return np.linalg.norm(latent @ (eigenvectors[:, keep] / np.sqrt(eigenvalues[keep])), axis=1)
+
+def encode(configs: np.ndarray, states: Sequence[int]) -> np.ndarray:
+    """(n, L, L) spins -> (n, C, L, L) float32 channels: C = 1 (+-1) for two states,
+    C = 2 (clock vector) for q >= 3."""
+    states = list(states)
+    order = np.argsort(states)
+    index = order[np.searchsorted(np.asarray(states)[order], configs)]
+    q = len(states)
+    if q == 2:
+        return (2.0 * index - 1.0)[:, None].astype(np.float32)
+    angle = 2.0 * np.pi * index / q
+    return np.stack([np.cos(angle), np.sin(angle)], axis=1).astype(np.float32)
