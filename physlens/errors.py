@@ -6,8 +6,9 @@ class PhyslensError(Exception):
     """Base class of every error caused by user input or user settings."""
 
 
-class DataError(PhyslensError):
-    """A data file or array is unusable: bad cell, missing column, too few rows..."""
+class DataError(PhyslensError, ValueError):
+    """A data file or array is unusable: bad cell, missing column, too few rows... Also a
+    ValueError, which is what scikit-learn's contract has estimators raise for bad input."""
 
 
 class UnitError(PhyslensError):

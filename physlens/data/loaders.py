@@ -159,17 +159,16 @@ def read_arrays(path: str | Path) -> dict[str, np.ndarray]:
         raise DataError(f"{path}: no such file (it does not exist)" if not path.exists() else f"{path}: is a folder; give an .npz file")
     try:
         with np.load(path, allow_pickle=False) as archive:
-            if not hasattr(archive, "files"):
-                raise DataError(f"{path}: holds a single array, not an .npz archive of named arrays (save with numpy.savez)")
-            return {key: archive[key] for key in archive.files}
+            arrays = {key: archive[key] for key in archive.files} if hasattr(archive, "files") else None
     except ValueError as error:
         if "allow_pickle" in str(error):
             raise DataError(f"{path}: the .npz holds Python objects, which are not loaded for safety; save numeric arrays") from None
         raise DataError(f"{path}: not a readable .npz file ({error})") from None
-    except DataError:
-        raise
     except Exception as error:  # zipfile, zlib, EOFError, OSError...: all mean a broken or foreign file
         raise DataError(f"{path}: not a readable .npz file ({type(error).__name__}: {error})") from None
+    if arrays is None:
+        raise DataError(f"{path}: holds a single array, not an .npz archive of named arrays (save with numpy.savez)")
+    return arrays
 
 
 def _read_npz(path: Path) -> tuple[list[str], dict[str, np.ndarray]]:

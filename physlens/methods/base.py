@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import math
 import pkgutil
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
@@ -331,9 +332,8 @@ def register(name: str) -> Callable[[type[Method]], type[Method]]:
 
 def available_methods() -> dict[str, type[Method]]:
     """Every registered method; imports each module of :mod:`physlens.methods` once."""
-    import physlens.methods as package
-
-    for module in pkgutil.iter_modules(package.__path__):
+    # the modules beside this file: the package itself need not be imported from here
+    for module in pkgutil.iter_modules([str(Path(__file__).resolve().parent)]):
         if not module.name.startswith("_") and module.name != "base":
             importlib.import_module(f"physlens.methods.{module.name}")
     return dict(sorted(_REGISTRY.items()))
