@@ -21,3 +21,94 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+# -- the smallest data and settings that still exercise each registered method ------------
+# (shared by the contract checks in tests/methods/test_contract.py and the determinism
+# checks in tests/robustness/test_determinism.py)
+
+def _springs_table():
+    from physlens.data.dataset import Dataset, Variable
+
+    rng = np.random.default_rng(0)
+    x, k, m = rng.uniform(-1, 1, 120), rng.uniform(1, 4, 120), rng.uniform(0.5, 2, 120)
+    variables = (Variable("x", "m", "input"), Variable("k", "N/m", "input"), Variable("m", "kg", "input"), Variable("a", "m/s^2", "target"))
+    return Dataset({"x": x, "k": k, "m": m, "a": -k * x / m}, variables, name="springs")
+
+
+def _small_data(kind, name=None):
+    from physlens.data import hamiltonian, invariants, jets, lattice, latent_systems, particles, spins, trajectories
+
+    if name in ("hnn", "plain_dynamics_nn"):  # trajectories with their time derivatives
+        return hamiltonian.hamiltonian_trajectories("mass_spring", 3, 20, rng=np.random.default_rng(0))
+    if name == "neighbour_attention":  # agents: positions and velocities before and after a step
+        return particles.simulate_agents(8, 6, radius=1.0, box=5.0, noise=0.05, seed=0)
+    return {
+        "table": _springs_table,
+        "trajectories": lambda: trajectories.simulate("harmonic", n_trajectories=2, t_end=4.0, rng=5),
+        "configurations": lambda: lattice.simulate_sizes("ising", [4, 6], np.linspace(1.6, 3.0, 5), samples_per_temperature=16,
+                                                         chains=4, thermalization=10, interval=1, seed=7),
+        "spin_samples": lambda: spins.simulate_ising(9, 400, graph="lattice", seed=0),
+        "particles": lambda: particles.simulate_particles("spring", 3, 40, seed=0),
+        "series": lambda: latent_systems.damped_oscillator(200, seed=0),
+        "events": lambda: invariants.relativistic_events(30, 6, rng=np.random.default_rng(0)),
+        "jets": lambda: jets.toy_jets(300, rng=np.random.default_rng(1)),
+    }[kind]()
+
+
+SMALL_SETTINGS = {  # hyperparameters per registered method: seconds, not minutes
+    "attributions": dict(steps=40, hidden=(8,), n_explain=10, n_background=10, ig_steps=8, permutation_repeats=2),
+    "beta-vae": dict(epochs=2, hidden=16, batch_size=64, symbolic_budget=0),
+    "scinet": dict(epochs=2, hidden=16, batch_size=64, symbolic_budget=0),
+    "dynamics": dict(n_models=5),
+    "factored_attention": dict(max_iter=20, warm_start_samples=200),
+    "pseudo_likelihood": dict(max_iter=30),
+    "mean_field": dict(),
+    "transformer_layer": dict(epochs=2, embedding_dim=8, n_heads=2, readout_samples=50),
+    "graph_network": dict(steps=30, hidden=16, sr_budget=3.0, sr_evaluations=2000, sr_edges=100),
+    "neighbour_attention": dict(steps=30, hidden=16, grid_points=64),
+    "hnn": dict(steps=30, hidden=(16,)),
+    "plain_dynamics_nn": dict(steps=30, hidden=(16,)),
+    "kan": dict(steps=40, width=(2,), n_basis=5, lbfgs_steps=20),
+    "phases-pca": dict(bootstrap=3),
+    "phases-autoencoder": dict(epochs=2, bootstrap=3, max_training_samples=100),
+    "phases-classifier": dict(epochs=2, bootstrap=3, max_training_samples=100),
+    "siamese_invariants": dict(steps=30, hidden=(16,), batch_events=16),
+    "library_invariants": dict(max_degree=2),
+    "symbolic": dict(budget=60, evaluations=2000, n_threads=1),
+    "symbolic_gradients": dict(max_samples=200),
+}
+
+
+def _small_fit(name, seed, **overrides):
+    """The registered method ``name`` with its small settings (and ``overrides``), fitted
+    on its small data with ``random_state=seed``."""
+    from physlens.methods.base import available_methods
+
+    cls = available_methods()[name]
+    params = dict(SMALL_SETTINGS[name])
+    if "random_state" in cls().get_params():
+        params["random_state"] = seed
+    params.update(overrides)
+    estimator = cls(**params)
+    if name == "symbolic_gradients":  # learns from gradients of a network, not from a Dataset
+        X = np.random.default_rng(0).uniform(-1, 1, (600, 2))
+        return estimator.fit(X, 2 * X, ["u", "v"])
+    return estimator.fit_dataset(_small_data(cls.consumes, name))
+
+
+@pytest.fixture(scope="session")
+def small_settings():
+    return SMALL_SETTINGS
+
+
+@pytest.fixture(scope="session")
+def small_data():
+    """small_data(kind, method_name=None) -> the smallest Dataset of that kind."""
+    return _small_data
+
+
+@pytest.fixture(scope="session")
+def small_fit():
+    """small_fit(name, seed, **overrides) -> the registered method fitted at small size."""
+    return _small_fit

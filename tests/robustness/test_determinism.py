@@ -34,85 +34,10 @@ def canonical_json(interpretation) -> str:
     return json.dumps(without_timings(interpretation.to_dict()), sort_keys=True)
 
 
-# -- the smallest data and settings that still exercise each method ---------------------
-
-def _table():
-    from physlens.data.dataset import Dataset, Variable
-
-    rng = np.random.default_rng(0)
-    x, k, m = rng.uniform(-1, 1, 120), rng.uniform(1, 4, 120), rng.uniform(0.5, 2, 120)
-    variables = (Variable("x", "m", "input"), Variable("k", "N/m", "input"), Variable("m", "kg", "input"), Variable("a", "m/s^2", "target"))
-    return Dataset({"x": x, "k": k, "m": m, "a": -k * x / m}, variables, name="springs")
-
-
-def _fit_symbolic_gradients(cls, seed):
-    rng = np.random.default_rng(0)
-    X = rng.uniform(-1, 1, (600, 2))
-    return cls(max_samples=200, random_state=seed).fit(X, 2 * X, ["u", "v"])
-
-
-def _data(name, kind):
-    from physlens.data import hamiltonian, invariants, jets, lattice, latent_systems, particles, spins, trajectories
-
-    if name in ("hnn", "plain_dynamics_nn"):  # trajectories with their time derivatives
-        return hamiltonian.hamiltonian_trajectories("mass_spring", 3, 20, rng=np.random.default_rng(0))
-    if name == "neighbour_attention":  # agents: positions and velocities before and after a step
-        return particles.simulate_agents(8, 6, radius=1.0, box=5.0, noise=0.05, seed=0)
-    return {
-        "table": _table,
-        "trajectories": lambda: trajectories.simulate("harmonic", n_trajectories=2, t_end=4.0, rng=5),
-        "configurations": lambda: lattice.simulate_sizes("ising", [4, 6], np.linspace(1.6, 3.0, 5), samples_per_temperature=16,
-                                                         chains=4, thermalization=10, interval=1, seed=7),
-        "spin_samples": lambda: spins.simulate_ising(9, 400, graph="lattice", seed=0),
-        "particles": lambda: particles.simulate_particles("spring", 3, 40, seed=0),
-        "series": lambda: latent_systems.damped_oscillator(200, seed=0),
-        "events": lambda: invariants.relativistic_events(30, 6, rng=np.random.default_rng(0)),
-        "jets": lambda: jets.toy_jets(300, rng=np.random.default_rng(1)),
-    }[kind]()
-
-
-SMALL = {  # hyperparameters per method: seconds, not minutes
-    "attributions": dict(steps=40, hidden=(8,), n_explain=10, n_background=10, ig_steps=8, permutation_repeats=2),
-    "beta-vae": dict(epochs=2, hidden=16, batch_size=64, symbolic_budget=0),
-    "scinet": dict(epochs=2, hidden=16, batch_size=64, symbolic_budget=0),
-    "dynamics": dict(n_models=5),
-    "factored_attention": dict(max_iter=20, warm_start_samples=200),
-    "pseudo_likelihood": dict(max_iter=30),
-    "mean_field": dict(),
-    "transformer_layer": dict(epochs=2, embedding_dim=8, n_heads=2, readout_samples=50),
-    "graph_network": dict(steps=30, hidden=16, sr_budget=3.0, sr_evaluations=2000, sr_edges=100),
-    "neighbour_attention": dict(steps=30, hidden=16, grid_points=64),
-    "hnn": dict(steps=30, hidden=(16,)),
-    "plain_dynamics_nn": dict(steps=30, hidden=(16,)),
-    "kan": dict(steps=40, width=(2,), n_basis=5, lbfgs_steps=20),
-    "phases-pca": dict(bootstrap=3),
-    "phases-autoencoder": dict(epochs=2, bootstrap=3, max_training_samples=100),
-    "phases-classifier": dict(epochs=2, bootstrap=3, max_training_samples=100),
-    "siamese_invariants": dict(steps=30, hidden=(16,), batch_events=16),
-    "library_invariants": dict(max_degree=2),
-    "symbolic": dict(budget=60, evaluations=2000, n_threads=1),
-    "symbolic_gradients": dict(),
-}
-
-
-def _fit(name, seed):
-    cls = METHODS[name]
-    if name == "symbolic_gradients":  # learns from gradients of a network, not from a Dataset
-        return _fit_symbolic_gradients(cls, seed)
-    params = dict(SMALL[name])
-    if "random_state" in cls().get_params():
-        params["random_state"] = seed
-    return cls(**params).fit_dataset(_data(name, cls.consumes))
-
-
-def test_every_registered_method_has_small_settings():
-    assert set(SMALL) == set(METHODS)
-
-
 @pytest.mark.parametrize("name", sorted(METHODS))
-def test_same_seed_gives_byte_identical_json(name, one_torch_thread):
-    first = canonical_json(_fit(name, seed=3).interpret())
-    second = canonical_json(_fit(name, seed=3).interpret())
+def test_same_seed_gives_byte_identical_json(name, small_fit, one_torch_thread):
+    first = canonical_json(small_fit(name, seed=3).interpret())
+    second = canonical_json(small_fit(name, seed=3).interpret())
     assert first == second
 
 
@@ -126,10 +51,10 @@ def _save_table(dataset, path):
     return path
 
 
-def _cli_inputs(folder):
+def _cli_inputs(folder, springs_table):
     from physlens.data import invariants, lattice, particles, spins, trajectories
 
-    springs = _save_table(_table(), folder / "springs.csv")
+    springs = _save_table(springs_table, folder / "springs.csv")
     orbit = trajectories.simulate("harmonic", n_trajectories=1, t_end=4.0, rng=5)
     orbit_csv = folder / "orbit.csv"
     t, x, v = (orbit[n] for n in ("t", "x", "v"))
@@ -154,8 +79,8 @@ def _cli_inputs(folder):
 
 
 @pytest.fixture(scope="module")
-def cli_inputs(tmp_path_factory):
-    return _cli_inputs(tmp_path_factory.mktemp("determinism"))
+def cli_inputs(tmp_path_factory, small_data):
+    return _cli_inputs(tmp_path_factory.mktemp("determinism"), small_data("table"))
 
 
 @pytest.mark.parametrize("command", ["discover", "dynamics", "phases", "couplings", "forces", "invariants", "methods"])
