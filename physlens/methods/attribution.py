@@ -24,7 +24,8 @@ import numpy as np
 
 from physlens.errors import DataError
 from physlens.methods.base import Interpretation, Method, Taxonomy, check_finite_values, check_parameter, positive_number, register, seed_or_none
-from physlens.methods.symbolic_gradients import Standardized, SymbolicGradients, make_mlp, network_gradients, torch_threads
+from physlens.methods._torch import Standardized, make_mlp, network_gradients, torch_threads
+from physlens.methods.symbolic_gradients import SymbolicGradients
 from physlens.validate.attribution import completeness_error, completeness_verdict, global_importance, ranking, ranks_first
 from physlens.validate.verdict import Verdict
 

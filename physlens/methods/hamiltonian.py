@@ -16,7 +16,7 @@ import numpy as np
 
 from physlens.errors import DataError
 from physlens.methods.base import Interpretation, Method, Taxonomy, check_finite_values, check_parameter, positive_number, register, seed_or_none
-from physlens.methods.symbolic_gradients import Standardized, make_mlp, minimize_lbfgs, torch_threads
+from physlens.methods._torch import NumpyTanhMLP, Standardized, make_mlp, minimize_lbfgs, torch_generator, torch_threads
 from physlens.validate.invariants import affine_r2, drift_verdict, hamiltonian_verdict
 from physlens.validate.verdict import Verdict
 

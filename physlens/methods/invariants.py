@@ -26,7 +26,8 @@ import numpy as np
 
 from physlens.errors import DataError
 from physlens.methods.base import Interpretation, Method, Taxonomy, check_finite_values, check_parameter, positive_number, register, seed_or_none
-from physlens.methods.symbolic_gradients import Standardized, SymbolicGradients, make_mlp, network_gradients, torch_threads
+from physlens.methods._torch import Standardized, make_mlp, network_gradients, torch_threads
+from physlens.methods.symbolic_gradients import SymbolicGradients
 from physlens.validate.invariants import event_r2, gradient_field, invariant_matches, pair_auc
 from physlens.validate.symbolic import predicts
 from physlens.validate.verdict import Verdict

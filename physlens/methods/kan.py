@@ -28,7 +28,7 @@ import sympy
 from physlens.errors import DataError
 from physlens.expr import symbols_for
 from physlens.methods.base import Interpretation, Method, Taxonomy, check_finite_values, check_parameter, positive_number, register, seed_or_none
-from physlens.methods.symbolic_gradients import minimize_lbfgs, torch_threads
+from physlens.methods._torch import minimize_lbfgs, torch_threads
 from physlens.validate.fit import r2_score
 from physlens.validate.symbolic import predicts
 from physlens.validate.verdict import Verdict

@@ -33,266 +33,29 @@ near-null space's mismatch and ``tolerance``.
 from __future__ import annotations
 
 import itertools
-from fractions import Fraction
 from typing import Any, Sequence
 
 import numpy as np
 import sympy
 
-from physlens.errors import DataError, ParameterError
-from physlens.expr import parse_expression, symbols_for
-from physlens.methods.base import Interpretation, Method, Taxonomy, check_finite_values, check_parameter, register
+from physlens.errors import DataError
+from physlens.methods.base import (
+    SEED_RULE,
+    Interpretation,
+    Method,
+    Taxonomy,
+    check_finite_values,
+    fraction,
+    nonnegative_number,
+    optional,
+    positive_int,
+    register,
+    rng_from,
+)
+from physlens.methods.symbolic_gradients.library import TermLibrary
+from physlens.methods.symbolic_gradients.quotients import EventScatter, GradientMismatch, RayleighQuotient, eliminate_terms, null_dimension, snap_coefficients
 
-__all__ = ["SymbolicGradients", "network_gradients"]
-
-
-def network_gradients(function, X: np.ndarray) -> np.ndarray:
-    """Gradients of every output of a torch module at the rows of X: (n, d, m)."""
-    import torch
-
-    inputs = torch.tensor(np.asarray(X, dtype=float), dtype=torch.float64, requires_grad=True)
-    outputs = function(inputs)
-    if outputs.ndim == 1:
-        outputs = outputs[:, None]
-    columns = []
-    for j in range(outputs.shape[1]):
-        (grad,) = torch.autograd.grad(outputs[:, j].sum(), inputs, retain_graph=j + 1 < outputs.shape[1])
-        columns.append(grad.detach().numpy())
-    return np.stack(columns, axis=2)
-
-
-class _Library:
-    """Monomials of degree 1..max_degree plus extra terms and logs of the variables named
-    in ``log_variables``, with values and Jacobians."""
-
-    def __init__(self, names: Sequence[str], max_degree: int, extra_terms: Sequence[str], log_variables: Sequence[str] = ()):
-        self.names = list(names)
-        symbols = symbols_for(self.names)
-        self.symbols = [symbols[n] for n in self.names]
-        d = len(self.names)
-        self.exponents: list[tuple[int, ...]] = []
-        for degree in range(1, max_degree + 1):
-            for combo in itertools.combinations_with_replacement(range(d), degree):
-                powers = [0] * d
-                for index in combo:
-                    powers[index] += 1
-                self.exponents.append(tuple(powers))
-        self.expressions: list[sympy.Expr] = [sympy.Mul(*[s**p for s, p in zip(self.symbols, e)]) for e in self.exponents]
-        self.degrees = [sum(e) for e in self.exponents]
-        self.extra = [parse_expression(text, self.names) for text in extra_terms]
-        for text, expression in zip(extra_terms, self.extra):
-            if not expression.free_symbols:
-                raise ParameterError(f"SymbolicGradients: extra term {text!r} has no variable; gradients of constants vanish")
-        self.logs = [sympy.log(symbols[n]) for n in log_variables]
-        self.extra += self.logs
-        self.expressions += self.extra
-        # an extra term counts as degree 1, so it joins the search at the first level
-        self.degrees += [1] * len(self.extra)
-        self._extra_value = [sympy.lambdify(self.symbols, e, "numpy") for e in self.extra]
-        self._extra_grad = [[sympy.lambdify(self.symbols, sympy.diff(e, s), "numpy") for s in self.symbols] for e in self.extra]
-
-    def __len__(self) -> int:
-        return len(self.expressions)
-
-    def closed_form(self, coefficients: Sequence[sympy.Expr], terms: Sequence[int]) -> sympy.Expr:
-        """sum c_k phi_k; a sum of logs only is returned as the power law prod x^c it is a
-        monotone map of, with the smallest integer exponents when the c are rational."""
-        expressions = [self.expressions[t] for t in terms]
-        if not all(e in self.logs for e in expressions):
-            return sympy.Add(*[c * e for c, e in zip(coefficients, expressions)])
-        exponents = list(coefficients)
-        if all(c.is_Rational for c in exponents):
-            exponents = [c * sympy.ilcm(*[sympy.Rational(c).q for c in exponents]) for c in exponents]
-        return sympy.Mul(*[e.args[0] ** c for c, e in zip(exponents, expressions)])
-
-    def values(self, X: np.ndarray) -> np.ndarray:
-        exponents = np.array(self.exponents, dtype=float).reshape(-1, X.shape[1])
-        monomials = np.prod(X[:, None, :] ** exponents[None], axis=2)
-        extra = [np.broadcast_to(f(*X.T), (X.shape[0],)) for f in self._extra_value]
-        return np.column_stack([monomials] + extra) if extra else monomials
-
-    def jacobian(self, X: np.ndarray) -> np.ndarray:
-        """(n, d, K): derivative of every term with respect to every variable."""
-        n, d = X.shape
-        exponents = np.array(self.exponents, dtype=int).reshape(-1, d)
-        jac = np.zeros((n, d, len(self)))
-        for j in range(d):
-            lowered = exponents.copy()
-            lowered[:, j] -= 1
-            has = exponents[:, j] > 0
-            powered = np.prod(np.where(lowered[None] >= 0, X[:, None, :] ** np.maximum(lowered, 0)[None], 1.0), axis=2)
-            jac[:, j, : len(exponents)] = np.where(has[None], exponents[:, j][None] * powered, 0.0)
-        for k, grads in enumerate(self._extra_grad):
-            for j, g in enumerate(grads):
-                jac[:, j, len(exponents) + k] = np.broadcast_to(g(*X.T), (n,))
-        return jac
-
-
-def _null_dimension(eigenvalues: np.ndarray, tolerance: float) -> int:
-    """How many of the (ascending) eigenvalues belong to true invariants: those below
-    ``tolerance``, cut at the largest relative gap (a network's gradient error puts true
-    invariants at a common floor; a near-miss combination sits well above it)."""
-    below = int(np.sum(eigenvalues < tolerance))
-    if below == 0:
-        return 0
-    floor = np.maximum(eigenvalues[: below + 1], 1e-16)
-    if below == len(eigenvalues):
-        floor = np.append(floor, tolerance)
-    ratios = floor[1:] / floor[:-1]
-    return int(np.argmax(ratios)) + 1
-
-
-def _generalized_eigh(a_matrix: np.ndarray, b_matrix: np.ndarray, scale_terms: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenpairs of a c = lambda b c, ascending, with b's near-null directions dropped
-    (nearly collinear library terms would otherwise give 0/0 quotients). With
-    ``scale_terms`` each term is first scaled to unit b-norm, so that terms of very
-    different magnitudes (x^3 next to x in SI units) are not dropped for being small."""
-    if scale_terms:
-        scale = 1.0 / np.sqrt(np.maximum(np.diag(b_matrix), 1e-300))
-        lam, vectors = _generalized_eigh(a_matrix * np.outer(scale, scale), b_matrix * np.outer(scale, scale))
-        return lam, vectors * scale[:, None]
-    mu, basis = np.linalg.eigh(b_matrix)
-    keep = mu > 1e-10 * max(mu.max(), 1e-300)
-    whiten = basis[:, keep] / np.sqrt(mu[keep])
-    lam, y = np.linalg.eigh(whiten.T @ a_matrix @ whiten)
-    return lam, whiten @ y
-
-
-class _Quotient:
-    """A generalised Rayleigh quotient lambda(c) = c' A c / c' B c over library
-    combinations c, zero for an exact invariant; subclasses say what A and B measure."""
-
-    scale_terms = False  # see _generalized_eigh
-
-    def eigh(self, a_matrix: np.ndarray, b_matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return _generalized_eigh(a_matrix, b_matrix, self.scale_terms)
-
-    def level_weights(self, terms) -> np.ndarray | None:
-        return None
-
-    def own_weights(self, terms, coefficients) -> np.ndarray | None:
-        return None
-
-    def smallest(self, terms, weights) -> np.ndarray:
-        _, vectors = self.eigh(*self.matrices(terms, weights))
-        return vectors[:, 0]
-
-    def refit(self, terms, coefficients, iterations: int = 3) -> tuple[np.ndarray, float]:
-        """Iteratively reweighted: the smallest eigenvector with each sample weighted by
-        the current candidate's own weights (see ``own_weights``), kept while it helps."""
-        best = (np.asarray(coefficients, dtype=float), self.fraction(terms, coefficients))
-        current = best[0]
-        for _ in range(iterations):
-            current = self.smallest(terms, self.own_weights(terms, current))
-            fraction = self.fraction(terms, current)
-            if fraction < best[1]:
-                best = (current, fraction)
-        return best
-
-
-class _Mismatch(_Quotient):
-    """How far library combinations' gradients are from the network's gradient span.
-
-    ``jac`` (n, d, K): the library's Jacobian; ``basis`` (n, d, m): an orthonormal basis
-    of the network's gradient span at each sample. The mismatch of c is the mean over
-    samples of the fraction of |J_i c|^2 outside the span; quotient matrices with sample
-    weights w_i turn it into a generalised eigenproblem, exact when w_i = 1/|J_i c|^2.
-    """
-
-    def __init__(self, jac: np.ndarray, basis: np.ndarray):
-        self.jac = jac
-        self.basis = basis
-
-    def level_weights(self, terms) -> np.ndarray:
-        # every sample counts equally whatever the level's library scale there
-        return 1.0 / np.maximum(np.linalg.norm(self.jac[:, :, terms], axis=(1, 2)), 1e-12) ** 2
-
-    def matrices(self, terms, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        scaled = self.jac[:, :, terms] * np.sqrt(weights)[:, None, None]
-        explained = np.matmul(self.basis.transpose(0, 2, 1), scaled).reshape(-1, len(terms))
-        flat = scaled.reshape(-1, len(terms))
-        b_matrix = flat.T @ flat
-        return b_matrix - explained.T @ explained, b_matrix
-
-    def _gradients(self, terms, coefficients) -> np.ndarray:
-        return self.jac[:, :, terms] @ np.asarray(coefficients, dtype=float)
-
-    def own_weights(self, terms, coefficients) -> np.ndarray:
-        norms = np.linalg.norm(self._gradients(terms, coefficients), axis=1)
-        return 1.0 / np.maximum(norms, 1e-12 * max(norms.max(), 1e-300)) ** 2
-
-    def fraction(self, terms, coefficients) -> float:
-        grads = self._gradients(terms, coefficients)
-        inside = np.einsum("ndm,nm->nd", self.basis, np.einsum("ndm,nd->nm", self.basis, grads))
-        total = np.maximum(np.sum(grads**2, axis=1), 1e-300)
-        return float(np.mean(np.sum((grads - inside) ** 2, axis=1) / total))
-
-
-class _EventScatter(_Quotient):
-    """How far library combinations are from being constant within events: the share
-    of a combination's variance over the samples that is variance within events,
-
-        lambda(c) = c' W c / c' T c    (W: within-event scatter, T: total scatter),
-
-    which is a Siamese network's invariance loss (standardised latents) for a twin that
-    is linear in the library, minimised exactly by the generalised eigenproblem. Terms
-    are scaled to unit variance inside the eigenproblem: samples in SI units give
-    monomials of wildly different sizes."""
-
-    scale_terms = True
-
-    def __init__(self, values: np.ndarray, events: np.ndarray):
-        centred = values - values.mean(axis=0)
-        ids, inverse = np.unique(events, return_inverse=True)
-        means = np.zeros((len(ids), values.shape[1]))
-        np.add.at(means, inverse, centred)
-        means /= np.bincount(inverse)[:, None]
-        within = centred - means[inverse]
-        self.within = within.T @ within / len(values)
-        self.total = centred.T @ centred / len(values)
-
-    def matrices(self, terms, weights=None) -> tuple[np.ndarray, np.ndarray]:
-        terms = np.asarray(terms)
-        return self.within[np.ix_(terms, terms)], self.total[np.ix_(terms, terms)]
-
-    def fraction(self, terms, coefficients) -> float:
-        a_matrix, b_matrix = self.matrices(terms)
-        c = np.asarray(coefficients, dtype=float)
-        return float(c @ a_matrix @ c / max(c @ b_matrix @ c, 1e-300))
-
-
-def _eliminate(terms: np.ndarray, coefficients: np.ndarray, mismatch: _Mismatch, cut: float):
-    """Backward elimination: drop terms one at a time (the one whose loss hurts least)
-    while the best combination of the rest keeps its gradient mismatch below ``cut``."""
-    current = list(terms)
-    vector, fraction = mismatch.refit(current, coefficients)
-    while len(current) > 1:
-        a_matrix, b_matrix = mismatch.matrices(current, mismatch.own_weights(current, vector))
-        trials = []
-        for k in range(len(current)):
-            keep = [i for i in range(len(current)) if i != k]
-            lam, vectors = mismatch.eigh(a_matrix[np.ix_(keep, keep)], b_matrix[np.ix_(keep, keep)])
-            trials.append((float(lam[0]), vectors[:, 0], [current[i] for i in keep]))
-        _, trial_vector, rest = min(trials, key=lambda item: item[0])
-        trial_vector, trial_fraction = mismatch.refit(rest, trial_vector, iterations=1)
-        if trial_fraction >= cut:
-            break
-        current, vector, fraction = rest, trial_vector, trial_fraction
-    return np.array(current), fraction, vector
-
-
-def _snap(coefficients: np.ndarray, max_denominator: int, tolerance: float) -> list[sympy.Expr]:
-    """Scale so the largest |coefficient| is 1, then snap each to a small rational when
-    that moves it by less than ``tolerance`` (relative to the largest)."""
-    scaled = coefficients / coefficients[np.argmax(np.abs(coefficients))]
-    snapped = []
-    for value in scaled:
-        fraction = Fraction(float(value)).limit_denominator(max_denominator)
-        if abs(float(fraction) - value) <= tolerance:
-            snapped.append(sympy.Rational(fraction.numerator, fraction.denominator))
-        else:
-            snapped.append(sympy.Float(round(float(value), 6)))
-    return snapped
+__all__ = ["SymbolicGradients"]
 
 
 @register("symbolic_gradients")
@@ -311,11 +74,70 @@ class SymbolicGradients(Method):
     of each one's variance that lies within events). It searches in X / ``variable_scale_``
     (each column's power of ten, 1 for data of order one), so ``coefficients_`` refer to
     the library of the scaled variables; ``invariants_`` are in the original ones.
+
+    Parameters
+    ----------
+    max_degree : int, default 2
+        Highest total degree of the library's monomials (1 to 6).
+    extra_terms : list of str, default ()
+        Further library terms as expression texts, e.g. ``"1/sqrt(x**2+y**2)"``.
+    tolerance : float, default 0.05
+        Largest mean fraction of a closed form's gradient (or variance, for events)
+        that may lie outside the network's span (within events).
+    prune : float, default 0.05
+        Terms weighing less than this fraction of the largest are dropped from an L1 candidate.
+    max_denominator : int, default 12
+        Largest denominator of the rationals coefficients are snapped to.
+    max_invariants : int or None, default None
+        Stop after this many closed forms (None: as many as the library holds).
+    max_samples : int, default 2000
+        ``fit`` reads at most this many rows, drawn at random.
+    log_terms : bool, default False
+        Add log(x) of every variable positive on all samples (power laws).
+    random_state : None, int or numpy Generator, default None
+        Seed of the row subsample.
+
+    Attributes
+    ----------
+    invariants_ : list of sympy.Expr
+        The closed forms found, simplest level first.
+    residuals_ : list of float
+        Each closed form's mismatch (fraction of gradient outside the span, or of
+        variance within events).
+    coefficients_ : list of ndarray
+        Each closed form's coefficients over the library.
+    library_ : list of str
+        The library's terms.
+    names_ : list of str
+        The variables' names.
+    log_variables_ : list of str
+        Variables whose logs joined the library.
+    term_norms_ : ndarray
+        Scale of each library term over the samples (weights of the L1 search).
+    evidence_ : str
+        "gradients" after ``fit``, "events" after ``fit_events``.
+    n_outputs_ : int
+        Network outputs whose gradients were read (0 for events).
+    n_samples_ : int
+        Rows used.
+    variable_scale_ : ndarray
+        Powers of ten the variables were divided by (``fit_events`` only).
     """
 
     taxonomy = Taxonomy(origin="post-hoc", mechanism="functional", scope="global", aim="discovering", level="high")
     consumes = "table"
     interpretation_kind = "invariant"
+    parameter_rules = {
+        "max_degree": (lambda v: positive_int(v) and v <= 6, "an integer from 1 to 6"),
+        "tolerance": (fraction, "a number in (0, 1)"),
+        "prune": (lambda v: nonnegative_number(v) and v < 1, "a number in [0, 1)"),
+        "max_denominator": (positive_int, "an integer >= 1"),
+        "max_invariants": (optional(positive_int), "None or an integer >= 1"),
+        "max_samples": (lambda v: positive_int(v) and v >= 10, "an integer >= 10"),
+        "log_terms": (lambda v: isinstance(v, (bool, np.bool_)), "True or False"),
+        "extra_terms": (lambda v: not isinstance(v, str) and all(isinstance(t, str) for t in v), "a list of expression texts, e.g. ['1/sqrt(x**2+y**2)']"),
+        "random_state": SEED_RULE,
+    }
 
     def __init__(
         self,
@@ -341,16 +163,8 @@ class SymbolicGradients(Method):
         self.random_state = random_state
 
     # -- validation ----------------------------------------------------------------
-    def _validate(self, X, names):
+    def _check_samples(self, X, names):
         owner = type(self).__name__
-        check_parameter(owner, "max_degree", self.max_degree, lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 6, "an integer from 1 to 6")
-        check_parameter(owner, "tolerance", self.tolerance, lambda v: 0 < float(v) < 1, "a number in (0, 1)")
-        check_parameter(owner, "prune", self.prune, lambda v: 0 <= float(v) < 1, "a number in [0, 1)")
-        check_parameter(owner, "max_denominator", self.max_denominator, lambda v: isinstance(v, int) and v >= 1, "an integer >= 1")
-        check_parameter(owner, "max_invariants", self.max_invariants, lambda v: v is None or (isinstance(v, int) and v >= 1), "None or an integer >= 1")
-        check_parameter(owner, "max_samples", self.max_samples, lambda v: isinstance(v, int) and v >= 10, "an integer >= 10")
-        check_parameter(owner, "log_terms", self.log_terms, lambda v: isinstance(v, (bool, np.bool_)), "True or False")
-        check_parameter(owner, "extra_terms", self.extra_terms, lambda v: not isinstance(v, str) and all(isinstance(t, str) for t in v), "a list of expression texts, e.g. ['1/sqrt(x**2+y**2)']")
         try:
             X = np.asarray(X, dtype=float)
         except (TypeError, ValueError):
@@ -369,7 +183,8 @@ class SymbolicGradients(Method):
 
     # -- fitting --------------------------------------------------------------------
     def fit(self, X, gradients, names: Sequence[str] | None = None) -> "SymbolicGradients":
-        X, names = self._validate(X, names)
+        self._validate_parameters()
+        X, names = self._check_samples(X, names)
         try:
             gradients = np.asarray(gradients, dtype=float)
         except (TypeError, ValueError):
@@ -379,7 +194,7 @@ class SymbolicGradients(Method):
         if gradients.ndim != 3 or gradients.shape[:2] != X.shape:
             raise DataError(f"SymbolicGradients: gradients must have shape {X.shape} or {X.shape + ('m',)}, got {gradients.shape}")
         check_finite_values("SymbolicGradients", "gradients", gradients)
-        rng = np.random.default_rng(self.random_state)
+        rng = rng_from(self.random_state)
         if X.shape[0] > self.max_samples:
             rows = rng.choice(X.shape[0], self.max_samples, replace=False)
             X, gradients = X[rows], gradients[rows]
@@ -398,7 +213,7 @@ class SymbolicGradients(Method):
         u = u * keep[:, None, :]
         self.evidence_ = "gradients"
         self.n_outputs_ = gradients.shape[2]
-        return self._read(_Mismatch(jac, u), library, X)
+        return self._read(GradientMismatch(jac, u), library, X)
 
     def fit_events(self, X, events, names: Sequence[str] | None = None) -> "SymbolicGradients":
         """Closed forms constant within events, read from the samples themselves (no
@@ -407,11 +222,12 @@ class SymbolicGradients(Method):
         the mismatch of g the share of its variance that lies within events: the
         Siamese invariance loss for a twin linear in the library, solved exactly. Finds
         only invariants that are combinations of the library's terms."""
+        self._validate_parameters()
         owner = type(self).__name__
         events = np.asarray(events)
         if events.shape != (np.shape(X)[0],):
             raise DataError(f"{owner}: events must have one id per sample ({np.shape(X)[0]}), got shape {events.shape}")
-        X, names = self._validate(X, names)
+        X, names = self._check_samples(X, names)
         ids, counts = np.unique(events, return_counts=True)
         if len(ids) < 10 or counts.max() < 2:
             raise DataError(f"{owner}: {len(ids)} events with at most {counts.max()} samples each; at least 10 events, some with 2 or more samples, are needed")
@@ -435,7 +251,7 @@ class SymbolicGradients(Method):
         self.term_norms_ = values.std(axis=0) + 1e-300
         self.evidence_ = "events"
         self.n_outputs_ = 0
-        self._read(_EventScatter(values, events), library, X)
+        self._read(EventScatter(values, events), library, X)
         if decades.any():
             back = {s: s / sympy.Integer(10) ** int(k) for s, k in zip(library.symbols, decades) if k}
             mapped = [sympy.expand(e.subs(back)) for e in self.invariants_]
@@ -443,12 +259,12 @@ class SymbolicGradients(Method):
             self.invariants_ = [sympy.expand(e / max(abs(c) for c in e.as_coefficients_dict().values())) for e in mapped]
         return self
 
-    def _library(self, X, names) -> _Library:
+    def _library(self, X, names) -> TermLibrary:
         # logs only where they are defined on every sample
         self.log_variables_ = [n for n, column in zip(names, X.T) if self.log_terms and column.min() > 0]
-        return _Library(names, self.max_degree, list(self.extra_terms), self.log_variables_)
+        return TermLibrary(names, self.max_degree, list(self.extra_terms), self.log_variables_)
 
-    def _read(self, mismatch: _Quotient, library: _Library, X: np.ndarray) -> "SymbolicGradients":
+    def _read(self, mismatch: RayleighQuotient, library: TermLibrary, X: np.ndarray) -> "SymbolicGradients":
         """Raise the library's degree one level at a time, keeping the new invariants of
         each level."""
         values = library.values(X)
@@ -470,7 +286,7 @@ class SymbolicGradients(Method):
 
     def _search_level(self, idx, mismatch, values, library, found, degree, budget):
         lam, vectors = mismatch.eigh(*mismatch.matrices(idx, mismatch.level_weights(idx)))
-        n_null = _null_dimension(lam, self.tolerance)
+        n_null = null_dimension(lam, self.tolerance)
         if n_null == 0 or budget <= 0:
             return []
         null = vectors[:, :n_null]
@@ -546,7 +362,7 @@ class SymbolicGradients(Method):
         coefficients = span @ result.x[: r + k]
         weighted = np.abs(coefficients) * norms
         support = np.flatnonzero(weighted > self.prune * weighted.max())
-        terms, residual, refined = _eliminate(idx[support], coefficients[support], mismatch, cut)
+        terms, residual, refined = eliminate_terms(idx[support], coefficients[support], mismatch, cut)
         if residual >= cut:
             return None
         # snap coefficients to small rationals, as coarsely as the network's gradients
@@ -554,7 +370,7 @@ class SymbolicGradients(Method):
         snapped_vector = refined / refined[np.argmax(np.abs(refined))]
         snapped = [sympy.Float(round(float(c), 6)) for c in snapped_vector]
         for closeness in (0.02, 0.05, 0.1):
-            trial = _snap(refined, self.max_denominator, closeness)
+            trial = snap_coefficients(refined, self.max_denominator, closeness)
             trial_vector = np.array([float(c) for c in trial])
             trial_residual = mismatch.fraction(terms, trial_vector)
             if trial_residual < cut:
@@ -603,80 +419,3 @@ class SymbolicGradients(Method):
                 + (f"is constant within events to within {self.tolerance} of its variance" if by_events else f"has a gradient parallel to the network's within {self.tolerance}")
             ],
         )
-
-
-def minimize_lbfgs(parameters, loss_fn, max_iter: int, *, history_size: int = 30,
-                   tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9) -> int:
-    """Minimise ``loss_fn()`` over torch ``parameters`` by L-BFGS with a strong-Wolfe line
-    search (one ``step`` of up to ``max_iter`` iterations); returns the iterations used."""
-    import torch
-
-    optimizer = torch.optim.LBFGS(parameters, lr=1.0, max_iter=max_iter, history_size=history_size, line_search_fn="strong_wolfe",
-                                  tolerance_grad=tolerance_grad, tolerance_change=tolerance_change)
-
-    def closure():
-        optimizer.zero_grad()
-        loss = loss_fn()
-        loss.backward()
-        return loss
-
-    optimizer.step(closure)
-    return int(optimizer.state[optimizer._params[0]].get("n_iter", 0))
-
-
-def make_mlp(sizes: Sequence[int], activation: str, generator) -> "Any":
-    """A float64 torch MLP whose weights come from a local ``torch.Generator`` (never the
-    global seed). ``activation``: "silu", "tanh" or "softplus" (smooth, so that input
-    gradients are meaningful)."""
-    import math
-
-    import torch
-
-    activations = {"silu": torch.nn.SiLU, "tanh": torch.nn.Tanh, "softplus": torch.nn.Softplus}
-    layers: list[Any] = []
-    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        linear = torch.nn.Linear(fan_in, fan_out, dtype=torch.float64)
-        bound = 1.0 / math.sqrt(fan_in)
-        with torch.no_grad():
-            linear.weight.uniform_(-bound * math.sqrt(3), bound * math.sqrt(3), generator=generator)
-            linear.bias.uniform_(-bound, bound, generator=generator)
-        layers.append(linear)
-        if i < len(sizes) - 2:
-            layers.append(activations[activation]())
-    return torch.nn.Sequential(*layers)
-
-
-class Standardized:
-    """Wraps a torch module so it takes raw inputs: (x - mean) / scale -> module."""
-
-    def __init__(self, module, mean: np.ndarray, scale: np.ndarray):
-        import torch
-
-        self.module = module
-        self.mean = torch.tensor(mean, dtype=torch.float64)
-        self.scale = torch.tensor(scale, dtype=torch.float64)
-
-    def __call__(self, x):
-        return self.module((x - self.mean) / self.scale)
-
-
-class torch_threads:
-    """Context manager running torch on ``n`` intra-op threads, restoring the previous
-    setting on exit. Small networks are many times slower with 2 threads on a busy
-    2-core machine (thread contention), so training uses one."""
-
-    def __init__(self, n: int = 1):
-        self.n = n
-
-    def __enter__(self):
-        import torch
-
-        self.previous = torch.get_num_threads()
-        torch.set_num_threads(self.n)
-        return self
-
-    def __exit__(self, *exc):
-        import torch
-
-        torch.set_num_threads(self.previous)
-        return False
