@@ -32,7 +32,6 @@ near-null space's mismatch and ``tolerance``.
 
 from __future__ import annotations
 
-import itertools
 from typing import Any, Sequence
 
 import numpy as np
@@ -53,7 +52,7 @@ from physlens.methods.base import (
     rng_from,
 )
 from physlens.methods.symbolic_gradients.library import TermLibrary
-from physlens.methods.symbolic_gradients.quotients import EventScatter, GradientMismatch, RayleighQuotient, eliminate_terms, null_dimension, snap_coefficients
+from physlens.methods.symbolic_gradients.quotients import EventScatter, GradientMismatch, RayleighQuotient, eliminate_terms, invariant_products, null_dimension, snap_coefficients
 
 __all__ = ["SymbolicGradients"]
 
@@ -299,7 +298,7 @@ class SymbolicGradients(Method):
         null, _ = np.linalg.qr(null)
         new: list[dict[str, Any]] = []
         for _ in range(min(budget, null.shape[1])):
-            known = self._known_vectors(found + new, values[:, idx], degree, library)
+            known = invariant_products(found + new, values[:, idx], degree)
             if known.shape[1]:
                 q, _ = np.linalg.qr(known)
                 remainder = null - q @ (q.T @ null)
@@ -323,24 +322,6 @@ class SymbolicGradients(Method):
                     break  # the sparsest candidate is a function of invariants already found
             new.append(best)
         return new
-
-    def _known_vectors(self, found, values, degree, library) -> np.ndarray:
-        """Coefficient vectors (over the level's library) of products of invariants found
-        so far, so that g, g^2, g*h are not reported as new."""
-        if not found:
-            return np.zeros((values.shape[1], 0))
-        base = [(f["values"], f["degree"]) for f in found]
-        products = []
-        for order in range(1, degree + 1):
-            for combo in itertools.combinations_with_replacement(range(len(base)), order):
-                if sum(base[i][1] for i in combo) <= degree:
-                    products.append(np.prod([base[i][0] for i in combo], axis=0))
-        if not products:
-            return np.zeros((values.shape[1], 0))
-        targets = np.column_stack(products)
-        coefficients, *_ = np.linalg.lstsq(values, targets, rcond=None)
-        misfit = np.linalg.norm(values @ coefficients - targets, axis=0) / np.maximum(np.linalg.norm(targets, axis=0), 1e-300)
-        return coefficients[:, misfit < 1e-6]
 
     def _sparse_candidate(self, null, direction, known, idx, mismatch, library, values, cut):
         from scipy.optimize import linprog

@@ -4,6 +4,7 @@ and rational snapping of the coefficients."""
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 
 import numpy as np
@@ -175,3 +176,22 @@ def snap_coefficients(coefficients: np.ndarray, max_denominator: int, tolerance:
         else:
             snapped.append(sympy.Float(round(float(value), 6)))
     return snapped
+
+
+def invariant_products(found, values: np.ndarray, degree: int) -> np.ndarray:
+    """Coefficient vectors (over the level's library) of products of invariants found
+    so far, so that g, g^2, g*h are not reported as new."""
+    if not found:
+        return np.zeros((values.shape[1], 0))
+    base = [(f["values"], f["degree"]) for f in found]
+    products = []
+    for order in range(1, degree + 1):
+        for combo in itertools.combinations_with_replacement(range(len(base)), order):
+            if sum(base[i][1] for i in combo) <= degree:
+                products.append(np.prod([base[i][0] for i in combo], axis=0))
+    if not products:
+        return np.zeros((values.shape[1], 0))
+    targets = np.column_stack(products)
+    coefficients, *_ = np.linalg.lstsq(values, targets, rcond=None)
+    misfit = np.linalg.norm(values @ coefficients - targets, axis=0) / np.maximum(np.linalg.norm(targets, axis=0), 1e-300)
+    return coefficients[:, misfit < 1e-6]
