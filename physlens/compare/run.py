@@ -121,7 +121,7 @@ def run_task(task: CompareTask) -> Result:
     from physlens.compare.scoring import score
     from physlens.expr import to_mathml
     from physlens.methods.base import available_methods
-    from physlens.methods.symbolic_gradients import torch_threads
+    from physlens.methods._torch import torch_threads
 
     cls = available_methods()[task.method]
     data = build_dataset(task.dataset, task.quick, task.seed)

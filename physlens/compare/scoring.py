@@ -104,15 +104,9 @@ def score_dynamics(method, interpretation: Interpretation, dataset) -> list[Verd
 
 
 def score_latent(method, interpretation: Interpretation, dataset) -> list[Verdict]:
-    from physlens.validate.latent import active_units_verdict, parameter_recovery_verdict
+    from physlens.compare.latent import score_latent_parameters
 
-    truth = dataset.truth
-    verdicts = []
-    if truth is not None and "latent_dimension" in truth.parameters:
-        verdicts.append(active_units_verdict(len(interpretation.values.get("active_units", [])), int(truth.parameters["latent_dimension"])))
-    r2 = interpretation.values.get("parameter_r2") or {}
-    if r2:
-        verdicts.append(parameter_recovery_verdict(r2))
+    verdicts = score_latent_parameters(method, dataset).verdicts()
     return verdicts or _not_scored("the dataset names no true latent parameters")
 
 

@@ -23,18 +23,26 @@ from typing import Sequence
 import numpy as np
 
 from physlens.errors import DataError
-from physlens.methods.base import Interpretation, Method, Taxonomy, check_finite_values, check_parameter, positive_number, register, seed_or_none
-from physlens.methods.symbolic_gradients import Standardized, SymbolicGradients, make_mlp, network_gradients, torch_threads
+from physlens.methods.base import (
+    SEED_RULE,
+    Interpretation,
+    Method,
+    Taxonomy,
+    check_finite_values,
+    optional,
+    positive_int,
+    positive_number,
+    register,
+    rng_from,
+)
+from physlens.methods._torch import Standardized, make_mlp, network_gradients, torch_threads
+from physlens.methods.symbolic_gradients import SymbolicGradients
 from physlens.validate.attribution import completeness_error, completeness_verdict, global_importance, ranking, ranks_first
 from physlens.validate.verdict import Verdict
 
 __all__ = ["ClassifierAttributions"]
 
 ATTRIBUTION_METHODS = ("shap", "integrated_gradients", "permutation")
-
-
-def _positive_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
 
 
 @register("attributions")
@@ -46,11 +54,64 @@ class ClassifierAttributions(Method):
     ``integrated_gradients_`` (local, rows of ``explained_``), ``importance_`` (global,
     per method), ``completeness_`` (relative errors), ``test_accuracy_``, and with
     ``symbolic_degree`` set, ``closed_form_`` (symbolic gradients of the logit).
+
+    Parameters
+    ----------
+    hidden : list of int, default (64, 64)
+        Hidden widths of the SiLU MLP classifier.
+    steps : int, default 2000
+        Full-batch Adam steps (cosine schedule).
+    learning_rate : float, default 3e-3
+        Adam's initial learning rate.
+    n_explain : int, default 200
+        Held-out rows whose predictions are attributed.
+    n_background : int, default 100
+        Training rows forming SHAP's background.
+    ig_steps : int, default 64
+        Gauss-Legendre points of the integrated-gradients path integral.
+    permutation_repeats : int, default 5
+        Shuffles per feature for permutation importance.
+    test_fraction : float, default 0.25
+        Fraction of rows held out.
+    expected : str or None, default None
+        The observable the user expects to rank first; adds a check per method.
+    symbolic_degree : int or None, default None
+        Degree of the symbolic-gradient reading of the logit (None: not read).
+    random_state : None, int or numpy Generator, default None
+        Seed of the split, the weights, the samples explained and the shuffles.
+
+    Attributes
+    ----------
+    network_ : Standardized
+        Raw inputs -> logit.
+    names_ : list of str
+        Feature names.
+    shap_values_, integrated_gradients_ : ndarray
+        Local attributions of the rows of ``explained_``.
+    explained_ : ndarray
+        The held-out rows explained.
+    importance_ : dict
+        Method -> feature -> global importance.
+    completeness_ : dict
+        Relative completeness error of SHAP and integrated gradients.
+    test_accuracy_, test_log_loss_ : float
+        Held-out accuracy and log-loss.
+    closed_form_ : SymbolicGradients or None
+        The logit read in closed form, with ``symbolic_degree``.
     """
 
     taxonomy = Taxonomy(origin="post-hoc", mechanism="functional", scope="local", aim="verifying", level="high")
     consumes = "jets"
     interpretation_kind = "attribution"
+    parameter_rules = {
+        "hidden": (lambda v: len(v) >= 1 and all(positive_int(h) for h in v), "a non-empty list of layer widths >= 1"),
+        **{name: (positive_int, "an integer >= 1") for name in ("steps", "n_explain", "ig_steps", "permutation_repeats")},
+        "n_background": (lambda v: positive_int(v) and v >= 2, "an integer >= 2"),
+        "learning_rate": (positive_number, "a number > 0"),
+        "test_fraction": (lambda v: positive_number(v) and 0.05 <= v <= 0.5, "a fraction in [0.05, 0.5]"),
+        "symbolic_degree": (optional(lambda v: positive_int(v) and v <= 6), "None or an integer from 1 to 6"),
+        "random_state": SEED_RULE,
+    }
 
     def __init__(
         self,
@@ -79,16 +140,8 @@ class ClassifierAttributions(Method):
         self.symbolic_degree = symbolic_degree
         self.random_state = random_state
 
-    def _validate(self, X, y, names):
+    def _check_data(self, X, y, names):
         owner = type(self).__name__
-        check_parameter(owner, "hidden", self.hidden, lambda v: len(v) >= 1 and all(_positive_int(h) for h in v), "a non-empty list of layer widths >= 1")
-        for name in ("steps", "n_explain", "ig_steps", "permutation_repeats"):
-            check_parameter(owner, name, getattr(self, name), _positive_int, "an integer >= 1")
-        check_parameter(owner, "n_background", self.n_background, lambda v: _positive_int(v) and v >= 2, "an integer >= 2")
-        check_parameter(owner, "learning_rate", self.learning_rate, positive_number, "a number > 0")
-        check_parameter(owner, "test_fraction", self.test_fraction, lambda v: 0.05 <= float(v) <= 0.5, "a fraction in [0.05, 0.5]")
-        check_parameter(owner, "symbolic_degree", self.symbolic_degree, lambda v: v is None or (_positive_int(v) and v <= 6), "None or an integer from 1 to 6")
-        check_parameter(owner, "random_state", self.random_state, seed_or_none, "None or an integer >= 0")
         try:
             X = np.asarray(X, dtype=float)
             y = np.asarray(y, dtype=float)
@@ -121,14 +174,15 @@ class ClassifierAttributions(Method):
         return self
 
     def fit(self, X, y, names: Sequence[str] | None = None) -> "ClassifierAttributions":
-        X, y, names = self._validate(X, y, names)
+        self._validate_parameters()
+        X, y, names = self._check_data(X, y, names)
         with torch_threads(1):
             return self._fit(X, y, names)
 
     def _fit(self, X, y, names) -> "ClassifierAttributions":
         import torch
 
-        rng = np.random.default_rng(self.random_state)
+        rng = rng_from(self.random_state)
         generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
         order = rng.permutation(X.shape[0])
         n_test = int(round(self.test_fraction * X.shape[0]))

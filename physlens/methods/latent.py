@@ -9,11 +9,9 @@
 
 After training, the KL of each unit's posterior from the prior says which units are
 active (an unused unit collapses onto the prior, KL ~ 0; the cut is the largest gap in
-the sorted KLs). For every active unit and every known physical parameter: the R^2 of
-the best monotone map (does the unit name one parameter?) and the mutual information;
-for every parameter, the R^2 with which the active units together determine it; and for
-each active unit a closed form of the unit as a function of the physical parameters,
-found with :class:`physlens.methods.symbolic.SymbolicRegressor`.
+the sorted KLs). How the active units relate to the true physical parameters (monotone
+R^2, mutual information, closed forms) is scoring against truth, done by
+:func:`physlens.compare.latent.score_latent_parameters` from a dataset's parameters.
 """
 
 from __future__ import annotations
@@ -23,36 +21,24 @@ from typing import Any, ClassVar
 import numpy as np
 
 from physlens.errors import DataError
+from physlens.methods._torch import make_mlp, torch_generator
+from physlens.methods._torch import seeded_module  # re-export for phases/couplings until the merge
 from physlens.methods.base import (
+    SEED_RULE,
     Interpretation,
     Method,
     Taxonomy,
     check_finite_values,
-    check_parameter,
+    nonnegative_number,
+    optional,
     positive_int,
     positive_number,
     register,
-    seed_or_none,
+    seed_from,
 )
-from physlens.validate.latent import (
-    active_units_verdict,
-    kl_per_unit,
-    monotone_r2,
-    mutual_information,
-    parameter_r2,
-    parameter_recovery_verdict,
-)
-from physlens.validate.verdict import Verdict
+from physlens.validate.latent import kl_per_unit
 
-
-def seeded_module(build, seed: int | None):
-    """Build a torch module with a seeded initialisation without touching the global
-    torch RNG state (fork_rng saves and restores it)."""
-    import torch
-
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0 if seed is None else int(seed))
-        return build()
+__all__ = ["BetaVAE", "SciNet", "active_units", "seeded_module"]
 
 
 def _as_matrix(values: Any, name: str, n_rows: int | None = None) -> np.ndarray:
@@ -113,6 +99,67 @@ def active_units(kl: np.ndarray, threshold: float | str = "gap") -> list[int]:
     return sorted(order[:cut])
 
 
+def _latent_rules(default_beta: float, default_kl_warmup: float) -> dict:
+    """The parameter table of a variational latent model whose ``beta`` and ``kl_warmup``
+    default (None) to the given values."""
+    return {
+        **{name: (positive_int, "an integer >= 1") for name in ("latent_dim", "hidden", "epochs", "batch_size")},
+        "beta": (optional(positive_number), f"None (= {default_beta:g}) or a number > 0"),
+        "learning_rate": (positive_number, "a number > 0"),
+        "kl_warmup": (optional(lambda v: nonnegative_number(v) and v <= 1), f"None (= {default_kl_warmup:g}) or a fraction of the epochs in [0, 1]"),
+        "active_threshold": (lambda v: v == "gap" or positive_number(v), "'gap' or a KL in nats > 0"),
+        "symbolic_budget": (nonnegative_number, "a number of seconds >= 0 (0 skips the closed forms)"),
+        "random_state": SEED_RULE,
+    }
+
+
+PARAMETERS_DOC = """
+    Parameters
+    ----------
+    latent_dim : int, default 3
+        Latent units.
+    beta : float or None, default None
+        Weight of the KL term (None: the method's ``default_beta``).
+    hidden : int, default 100
+        Width of the encoder's and decoder's two hidden ELU layers.
+    epochs, batch_size : int, default 100, 128
+        Adam epochs (cosine schedule) and minibatch size.
+    learning_rate : float, default 3e-3
+        Adam's initial learning rate.
+    kl_warmup : float or None, default None
+        Fraction of the epochs over which the KL weight grows from 0 to ``beta`` (None:
+        the method's ``default_kl_warmup``).
+    active_threshold : "gap" or float, default "gap"
+        How active units are told from unused ones (see :func:`active_units`).
+    symbolic_budget : float, default 10.0
+        Seconds of symbolic regression per active unit for its closed form in the true
+        parameters, spent when scoring against a dataset's truth
+        (:func:`physlens.compare.latent.score_latent_parameters`); 0 skips them.
+    random_state : None, int or numpy Generator, default None
+        Seed of the weights, the batches and the sampling noise.
+
+    Attributes
+    ----------
+    network_ : torch.nn.ModuleDict
+        The encoder and decoder.
+    latent_mean_, latent_log_variance_ : ndarray
+        Posterior of every training sample, (n, latent_dim).
+    kl_per_unit_ : ndarray
+        Mean KL of each unit's posterior from the prior (nats).
+    active_units_ : list of int
+        The units in use.
+    reconstruction_error_ : float
+        Mean squared error of the decoder's (standardised) output from the posterior means.
+    loss_history_ : list of float
+        Reconstruction error per epoch.
+    beta_, kl_warmup_ : float
+        The KL weight and warm-up used.
+    observation_mean_, observation_scale_, target_mean_, target_scale_ : ndarray
+        Standardisation of observations and decoder targets (and ``question_mean_``,
+        ``question_scale_`` for SciNet).
+"""
+
+
 class _VariationalLatentModel(Method):
     """Shared encoder, training loop and latent analysis; subclasses define the decoder
     input and target (``_decoder_data``) and the default KL weight (``default_beta``).
@@ -143,7 +190,7 @@ class _VariationalLatentModel(Method):
         kl_warmup: float | None = None,
         active_threshold: float | str = "gap",
         symbolic_budget: float = 10.0,
-        random_state: int | None = 0,
+        random_state: int | None = None,
     ):
         self.latent_dim = latent_dim
         self.beta = beta
@@ -156,52 +203,32 @@ class _VariationalLatentModel(Method):
         self.symbolic_budget = symbolic_budget
         self.random_state = random_state
 
-    def _check_params(self) -> None:
-        name = type(self).__name__
-        for parameter in ("latent_dim", "hidden", "epochs", "batch_size"):
-            check_parameter(name, parameter, getattr(self, parameter), positive_int, "an integer >= 1")
-        check_parameter(name, "beta", self.beta, lambda v: v is None or positive_number(v), f"None (= {self.default_beta:g}) or a number > 0")
-        check_parameter(name, "learning_rate", self.learning_rate, positive_number, "a number > 0")
-        check_parameter(name, "kl_warmup", self.kl_warmup, lambda v: v is None or v == 0 or (positive_number(v) and v <= 1), f"None (= {self.default_kl_warmup:g}) or a fraction of the epochs in [0, 1]")
-        check_parameter(name, "active_threshold", self.active_threshold, lambda v: v == "gap" or positive_number(v), "'gap' or a KL in nats > 0")
-        check_parameter(name, "symbolic_budget", self.symbolic_budget, lambda v: v == 0 or positive_number(v), "a number of seconds >= 0 (0 skips the closed forms)")
-        check_parameter(name, "random_state", self.random_state, seed_or_none, "None or an integer >= 0")
-
     # -- fitting -------------------------------------------------------------------------
     def fit_dataset(self, dataset) -> "_VariationalLatentModel":
         if dataset.kind != "series":
             raise DataError(f"{type(self).__name__} needs a dataset of kind 'series', got {dataset.kind!r}")
-        names = dataset.names("parameter")
-        parameters = {n: dataset[n] for n in names} if names else None
-        self.fit(dataset["observation"], dataset["question"], dataset["answer"], parameters=parameters)
-        truth = dataset.truth
-        self.expected_latents_ = None if truth is None else truth.parameters.get(self.expected_units_key)
-        return self
+        return self.fit(dataset["observation"], dataset["question"], dataset["answer"])
 
-    def fit(self, observations, questions=None, answers=None, *, parameters: dict[str, Any] | None = None) -> "_VariationalLatentModel":
+    def fit(self, observations, questions=None, answers=None) -> "_VariationalLatentModel":
         """``observations`` (n, d); SciNet also needs ``questions`` and ``answers``: (n, q)
         and (n, a) for one question per sample, or (n, Q, q) and (n, Q, a) for Q questions
-        per sample (the decoder answers each from the same latent); ``parameters`` maps a physical parameter's name to its (n,) true values
-        (optional: without them only the active units are reported)."""
+        per sample (the decoder answers each from the same latent)."""
         import torch
 
-        self._check_params()
+        self._validate_parameters()
         observations = _as_matrix(observations, "observations")
         n = observations.shape[0]
         if n < 10:
             raise DataError(f"observations has {n} rows; need at least 10 samples")
         decoder_in, targets = self._decoder_data(observations, questions, answers)
-        self.parameter_names_ = []
-        truth = {}
-        for name, values in (parameters or {}).items():
-            truth[name] = _as_matrix(values, f"parameter {name!r}", n).ravel()
-            self.parameter_names_.append(str(name))
         x, self.observation_mean_, self.observation_scale_ = _standardise(observations)
         if decoder_in is not None:
             decoder_in, self.question_mean_, self.question_scale_ = _standardise(decoder_in)
         targets, self.target_mean_, self.target_scale_ = _standardise(targets)
-        generator = torch.Generator().manual_seed(0 if self.random_state is None else int(self.random_state))
-        self.network_ = seeded_module(lambda: self._build(x.shape[1], 0 if decoder_in is None else decoder_in.shape[-1], targets.shape[-1]), self.random_state)
+        # one seed for the initial weights (torch's own initialisation) and the batches and noise
+        seed = seed_from(self.random_state)
+        generator = torch_generator(seed)
+        self.network_ = seeded_module(lambda: self._build(x.shape[1], 0 if decoder_in is None else decoder_in.shape[-1], targets.shape[-1]), seed)
         tx = torch.as_tensor(x, dtype=torch.float32)
         tq = None if decoder_in is None else torch.as_tensor(decoder_in, dtype=torch.float32)
         ty = torch.as_tensor(targets, dtype=torch.float32)
@@ -237,16 +264,15 @@ class _VariationalLatentModel(Method):
             self.reconstruction_error_ = float(torch.mean((self._decode(mean, tq) - ty) ** 2))
         self.kl_per_unit_ = kl_per_unit(self.latent_mean_, self.latent_log_variance_)
         self.active_units_ = active_units(self.kl_per_unit_, self.active_threshold)
-        self.expected_latents_ = None
-        self._analyse(truth)
         return self
 
     def _build(self, n_in: int, n_question: int, n_out: int):
         from torch import nn
 
         h, k = self.hidden, self.latent_dim
-        encoder = nn.Sequential(nn.Linear(n_in, h), nn.ELU(), nn.Linear(h, h), nn.ELU(), nn.Linear(h, 2 * k))
-        decoder = nn.Sequential(nn.Linear(k + n_question, h), nn.ELU(), nn.Linear(h, h), nn.ELU(), nn.Linear(h, n_out))
+        # torch's own initialisation, seeded by seeded_module: the encoder's draws come first
+        encoder = make_mlp([n_in, h, h, 2 * k], "elu", init="torch")
+        decoder = make_mlp([k + n_question, h, h, n_out], "elu", init="torch")
         return nn.ModuleDict({"encoder": encoder, "decoder": decoder})
 
     def _encode(self, x):
@@ -274,119 +300,37 @@ class _VariationalLatentModel(Method):
             mean, _ = self._encode(torch.as_tensor((x - self.observation_mean_) / self.observation_scale_, dtype=torch.float32))
         return mean.numpy().astype(float)
 
-    # -- interpretation ------------------------------------------------------------------
-    def _analyse(self, truth: dict[str, np.ndarray]) -> None:
-        import pandas as pd
-
-        rows = []
-        for unit in self.active_units_:
-            z = self.latent_mean_[:, unit]
-            for name, values in truth.items():
-                rows.append(
-                    {
-                        "unit": unit,
-                        "parameter": name,
-                        "kl": float(self.kl_per_unit_[unit]),
-                        "monotone_r2": monotone_r2(z, values),
-                        "mutual_information": mutual_information(z, values, random_state=0 if self.random_state is None else self.random_state),
-                    }
-                )
-        self.relations_ = pd.DataFrame(rows, columns=["unit", "parameter", "kl", "monotone_r2", "mutual_information"])
-        active = self.latent_mean_[:, self.active_units_]
-        self.parameter_r2_ = {name: parameter_r2(active, values) for name, values in truth.items()}
-        self.closed_forms_ = {}
-        self.closed_form_r2_ = {}
-        self.closed_form_note_ = ""
-        if truth and self.symbolic_budget > 0 and self.active_units_:
-            self._closed_forms(truth)
-
-    def _closed_forms(self, truth: dict[str, np.ndarray]) -> None:
-        """Each active unit as a closed-form function of the physical parameters."""
-        from physlens.methods.symbolic import SymbolicRegressor
-
-        names = list(truth)
-        X = np.column_stack([truth[n] for n in names])
-        rng = np.random.default_rng(self.random_state)
-        rows = rng.choice(len(X), size=min(len(X), 2000), replace=False)
-        for unit in self.active_units_:
-            regressor = SymbolicRegressor(budget=float(self.symbolic_budget), random_state=self.random_state)
-            regressor.fit(X[rows], self.latent_mean_[rows, unit], names=names)
-            self.closed_forms_[f"z{unit}"] = regressor.equation_
-            prediction = regressor.predict(X)
-            total = np.sum((self.latent_mean_[:, unit] - self.latent_mean_[:, unit].mean()) ** 2)
-            self.closed_form_r2_[f"z{unit}"] = float(1.0 - np.sum((self.latent_mean_[:, unit] - prediction) ** 2) / total)
-
     def interpret(self) -> Interpretation:
         self._check_is_fitted("active_units_")
-        verdicts: list[Verdict] = []
         n_active = len(self.active_units_)
-        if self.expected_latents_ is not None:
-            verdicts.append(active_units_verdict(n_active, int(self.expected_latents_)))
-        if self.parameter_r2_:
-            verdicts.append(parameter_recovery_verdict(self.parameter_r2_))
-        for unit, r2 in self.closed_form_r2_.items():
-            verdicts.append(
-                Verdict(f"closed form of {unit}", bool(r2 >= 0.99), r2, f"{unit} = {self.closed_forms_[unit]} reproduces the unit with R2 = {r2:.4f}")
-            )
-        reasons = []
-        if n_active == 0:
-            reasons.append("no latent unit is active: the model ignores the observations")
-        if self.parameter_r2_ and min(self.parameter_r2_.values()) < 0.99:
-            reasons.append("the active units do not determine every physical parameter (R2 < 0.99)")
-        found = n_active > 0 and (not self.parameter_r2_ or min(self.parameter_r2_.values()) >= 0.99)
-        best = {}
-        if len(self.relations_):
-            for unit, group in self.relations_.groupby("unit"):
-                top = group.sort_values("monotone_r2", ascending=False).iloc[0]
-                best[f"z{unit}"] = {"parameter": top["parameter"], "monotone_r2": float(top["monotone_r2"])}
-        if best:
-            named = [b["parameter"] for b in best.values()]
-            worst = min(b["monotone_r2"] for b in best.values())
-            distinct = len(set(named)) == len(named)
-            verdicts.append(
-                Verdict(
-                    "one parameter per active unit",
-                    bool(distinct and worst >= 0.99),
-                    worst,
-                    ", ".join(f"{u} ~ {b['parameter']} (monotone R2 {b['monotone_r2']:.4f})" for u, b in best.items())
-                    + ("" if distinct else "; several units name the same parameter"),
-                )
-            )
-        summary = f"{n_active} active latent unit(s) of {self.latent_dim}" + (
-            "; " + ", ".join(f"{u} ~ {b['parameter']} (monotone R2 {b['monotone_r2']:.3f})" for u, b in best.items()) if best else ""
-        )
         return Interpretation(
             kind="latent",
             method=getattr(self, "method_name", type(self).__name__),
             taxonomy=self.taxonomy,
-            found=bool(found),
-            summary=summary,
-            expressions={k: v for k, v in self.closed_forms_.items() if v is not None},
+            found=n_active > 0,
+            summary=f"{n_active} active latent unit(s) of {self.latent_dim}",
             values={
                 "active_units": self.active_units_,
                 "kl_per_unit": self.kl_per_unit_.tolist(),
-                "parameter_r2": self.parameter_r2_,
-                "best_match": best,
                 "reconstruction_error": self.reconstruction_error_,
-                "closed_form_r2": self.closed_form_r2_,
             },
             arrays={"kl_per_unit": self.kl_per_unit_},
-            table=self.relations_,
-            verdicts=verdicts,
-            reasons=reasons,
+            reasons=[] if n_active else ["no latent unit is active: the model ignores the observations"],
         )
 
 
 @register("scinet")
 class SciNet(_VariationalLatentModel):
-    """SciNet: variational encoder + question/answer decoder (Iten et al. 2020).
+    __doc__ = """SciNet: variational encoder + question/answer decoder (Iten et al. 2020).
 
     Several questions per sample (``questions`` of shape (n, Q, q)) are answered from
     the same latent: each observation then teaches the decoder Q answers, which a few
-    thousand samples need to learn an oscillating answer in a few minutes."""
+    thousand samples need to learn an oscillating answer in a few minutes.
+    """ + PARAMETERS_DOC
 
     default_beta = 1e-2  # few answer numbers per sample: a light KL keeps the weaker parameter
     default_kl_warmup = 0.0  # measured: with a warm-up the free early phase copies k into two units that 100 epochs do not prune
+    parameter_rules = _latent_rules(default_beta, default_kl_warmup)
 
     def _decoder_data(self, observations, questions, answers):
         if questions is None or answers is None:
@@ -400,10 +344,12 @@ class SciNet(_VariationalLatentModel):
 
 @register("beta-vae")
 class BetaVAE(_VariationalLatentModel):
-    """beta-VAE: variational encoder + decoder reconstructing the observation (Higgins et al. 2017)."""
+    __doc__ = """beta-VAE: variational encoder + decoder reconstructing the observation (Higgins et al. 2017).
+    """ + PARAMETERS_DOC
 
     default_beta = 1e-1  # the whole observation is reconstructed: a heavier KL is needed to disentangle
     default_kl_warmup = 0.3  # the heavier KL would otherwise prune units before the decoder uses them
+    parameter_rules = _latent_rules(default_beta, default_kl_warmup)
 
     def _decoder_data(self, observations, questions, answers):
         return None, observations[:, None, :]

@@ -27,6 +27,16 @@ def _latent_figure(model, dataset, truth_name: str, caption: str) -> Figure:
     return Figure(caption, to_svg(figure))
 
 
+def _scored(model, dataset):
+    """The model's interpretation with its verdicts against the dataset's true invariants
+    (scored here, from the dataset: the estimator does not keep the truth)."""
+    from physlens.compare.scoring import score_invariant
+
+    interpretation = model.interpret()
+    interpretation.verdicts += score_invariant(model, interpretation, dataset)
+    return interpretation
+
+
 def run(quick: bool, seed: int) -> Section:
     from physlens.data.invariants import central_potential_trajectories, relativistic_events, similar_matrices
     from physlens.methods.invariants import SiameseInvariants
@@ -39,20 +49,20 @@ def run(quick: bool, seed: int) -> Section:
         learning_rate=5e-3, batch_events=96, random_state=seed,
     )
     relativity.fit_dataset(events)
-    interpretations.append(relativity.interpret())
+    interpretations.append(_scored(relativity, events))
     figures.append(_latent_figure(relativity, events, "s2", "The Siamese network's latent against the true interval s^2: a monotone map, as the symbolic gradient assumes."))
     values["relativity"] = {"found": [str(e) for e in relativity.invariants_], "event_r2": relativity.event_r2_}
     if not quick:
         orbits = central_potential_trajectories(60, 30, rng=rng)
         central = SiameseInvariants(n_invariants=2, max_degree=4, steps=3000, random_state=seed)
         central.fit_dataset(orbits)
-        interpretations.append(central.interpret())
+        interpretations.append(_scored(central, orbits))
         figures.append(_latent_figure(central, orbits, "E", "Both latents against the true energy (each latent mixes E and L)."))
         values["central_potential"] = {"found": [str(e) for e in central.invariants_], "event_r2": central.event_r2_}
     matrices = similar_matrices(400 if quick else 2000, 5, rng=rng)
     similarity = SiameseInvariants(twin="library", max_degree=3, random_state=seed)
     similarity.fit_dataset(matrices)
-    interpretations.append(similarity.interpret())
+    interpretations.append(_scored(similarity, matrices))
     values["similar_matrices"] = {"found": [str(e) for e in similarity.invariants_], "event_r2": similarity.event_r2_}
     # Noether, read from data: what the two-body trajectories conserve, then what the
     # symmetry that quantity generates leaves unchanged (the features of a symmetric HNN)

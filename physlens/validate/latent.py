@@ -103,3 +103,51 @@ def parameter_recovery_verdict(r2_by_parameter: dict[str, float], *, threshold: 
         worst,
         f"{detail} ({'all >=' if passed else 'not all >='} {threshold})",
     )
+
+
+def parameter_relations(latent_mean: np.ndarray, units, kl: np.ndarray, parameters: dict[str, np.ndarray], *, random_state: int = 0):
+    """One row per (active unit, true parameter): the unit's KL, the monotone R^2 of the
+    parameter from the unit, and their mutual information (a pandas DataFrame)."""
+    import pandas as pd
+
+    rows = [
+        {
+            "unit": unit,
+            "parameter": name,
+            "kl": float(kl[unit]),
+            "monotone_r2": monotone_r2(latent_mean[:, unit], values),
+            "mutual_information": mutual_information(latent_mean[:, unit], values, random_state=random_state),
+        }
+        for unit in units
+        for name, values in parameters.items()
+    ]
+    return pd.DataFrame(rows, columns=["unit", "parameter", "kl", "monotone_r2", "mutual_information"])
+
+
+def best_matches(relations) -> dict[str, dict]:
+    """For each unit of a :func:`parameter_relations` table, the parameter it names best:
+    ``{"z<unit>": {"parameter": name, "monotone_r2": r2}}``."""
+    best = {}
+    for unit, group in relations.groupby("unit"):
+        top = group.sort_values("monotone_r2", ascending=False).iloc[0]
+        best[f"z{unit}"] = {"parameter": top["parameter"], "monotone_r2": float(top["monotone_r2"])}
+    return best
+
+
+def one_parameter_per_unit_verdict(best: dict[str, dict], *, threshold: float = 0.99) -> Verdict:
+    """Passed when each active unit names a different parameter by a monotone map with R^2 >= threshold."""
+    named = [b["parameter"] for b in best.values()]
+    worst = min(b["monotone_r2"] for b in best.values())
+    distinct = len(set(named)) == len(named)
+    return Verdict(
+        "one parameter per active unit",
+        bool(distinct and worst >= threshold),
+        worst,
+        ", ".join(f"{u} ~ {b['parameter']} (monotone R2 {b['monotone_r2']:.4f})" for u, b in best.items())
+        + ("" if distinct else "; several units name the same parameter"),
+    )
+
+
+def closed_form_verdict(unit: str, expression, r2: float, *, threshold: float = 0.99) -> Verdict:
+    """A latent unit's closed form in the true parameters, passed when it reproduces the unit."""
+    return Verdict(f"closed form of {unit}", bool(r2 >= threshold), r2, f"{unit} = {expression} reproduces the unit with R2 = {r2:.4f}")

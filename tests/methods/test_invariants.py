@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import sympy
 
+from physlens.compare.scoring import score_invariant
 from physlens.data.invariants import central_potential_trajectories, relativistic_events, similar_matrices
 from physlens.errors import DataError, ParameterError
 from physlens.expr import parse_expression
@@ -13,7 +14,7 @@ def test_siamese_network_recovers_the_spacetime_interval():
     events = relativistic_events(150, 10, rng=np.random.default_rng(0))
     model = SiameseInvariants(steps=1500, hidden=(32, 32), learning_rate=5e-3, batch_events=96, random_state=0).fit_dataset(events)
     interpretation = model.interpret()
-    verdicts = {v.name: v for v in interpretation.verdicts}
+    verdicts = {v.name: v for v in interpretation.verdicts + score_invariant(model, interpretation, events)}
     assert interpretation.found, interpretation.reasons
     assert verdicts["recovers s2"].passed, verdicts["recovers s2"].reason
     assert verdicts["no spurious invariant"].passed
@@ -42,7 +43,7 @@ def test_library_twin_recovers_trace_and_determinant_exactly():
     data = similar_matrices(400, 5, rng=np.random.default_rng(3))
     model = SiameseInvariants(twin="library", max_degree=3, random_state=0).fit_dataset(data)
     interpretation = model.interpret()
-    verdicts = {v.name: v for v in interpretation.verdicts}
+    verdicts = {v.name: v for v in interpretation.verdicts + score_invariant(model, interpretation, data)}
     assert interpretation.found, interpretation.reasons
     for name in ("recovers trace", "recovers minors", "recovers det", "no spurious invariant"):
         assert verdicts[name].passed, verdicts[name].reason
@@ -56,8 +57,7 @@ def test_library_twin_finds_energy_and_angular_momentum_of_noisy_orbits():
     data = central_potential_trajectories(rng=np.random.default_rng(0))
     noisy = data.X + 0.01 * data.X.std(axis=0) * np.random.default_rng(1).standard_normal(data.X.shape)
     model = SiameseInvariants(twin="library", max_degree=4, random_state=0).fit(noisy, data["event"], data.input_names)
-    model.truth_ = dict(data.truth.conserved)
-    verdicts = {v.name: v for v in model.interpret().verdicts}
+    verdicts = {v.name: v for v in invariant_matches(model.invariants_, dict(data.truth.conserved), data.input_names, model.points_)}
     assert verdicts["recovers E"].passed and verdicts["recovers L"].passed, model.invariants_
     again = SiameseInvariants(twin="library", max_degree=4, random_state=0).fit(noisy, data["event"], data.input_names)
     assert again.invariants_ == model.invariants_
@@ -129,5 +129,21 @@ def test_library_invariants_is_the_library_twin_under_its_own_registered_name():
     assert available_methods()["library_invariants"] is LibraryInvariants
     model = clone(LibraryInvariants(max_degree=2, random_state=0))
     assert model.twin == "library" and model.get_params()["max_degree"] == 2
-    interpretation = model.fit_dataset(relativistic_events(100, 10, rng=np.random.default_rng(0))).interpret()
-    assert interpretation.found and {v.name: v.passed for v in interpretation.verdicts}["recovers s2"]
+    data = relativistic_events(100, 10, rng=np.random.default_rng(0))
+    interpretation = model.fit_dataset(data).interpret()
+    assert interpretation.found and {v.name: v.passed for v in score_invariant(model, interpretation, data)}["recovers s2"]
+    assert not hasattr(model, "truth_")
+
+
+def test_library_invariants_exposes_every_parameter_it_has_and_clones():
+    from sklearn.base import clone
+
+    from physlens.methods.invariants import LibraryInvariants
+
+    model = LibraryInvariants(max_degree=2, extra_terms=["t*x"], tolerance=0.02, holdout=0.3, random_state=5)
+    params = model.get_params()
+    # every attribute __init__ sets is a parameter get_params reports, so clone keeps them all
+    assert set(params) == set(vars(model)) == {"max_degree", "extra_terms", "tolerance", "holdout", "random_state"}
+    assert clone(model).get_params() == params
+    with pytest.raises(TypeError):
+        LibraryInvariants(hidden=(8,))  # the library twin has no network

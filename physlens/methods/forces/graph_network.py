@@ -1,77 +1,34 @@
-"""Pairwise interactions of particles and agents, read from neural networks.
-
-- :class:`GraphNetwork` - a graph network whose edge (message) function is bottlenecked
-  to the dimension of space, distilled by symbolic regression on the messages: Cranmer,
-  Sanchez-Gonzalez, Battaglia, Xu, Cranmer, Spergel, Ho, "Discovering Symbolic Models
-  from Deep Learning with Inductive Biases", NeurIPS 2020. The node function is
-  Newton's second law, a_i = W sum_j m_ij / m_i, so W m_ij is the model's pair force
-  (in newtons when positions are in m, masses in kg, accelerations in m/s^2).
-- :class:`NeighbourAttention` - AgentNet-style attention over neighbours (Han, Liu et
-  al., "Agentnet", 2022): an agent's next heading is the attention-weighted mean of the
-  others' headings, with attention logits a learned function of distance; the attention
-  weight vs distance gives the interaction radius and strength profile.
+"""Graph network with a bottlenecked message function, then symbolic regression on the
+messages: Cranmer, Sanchez-Gonzalez, Battaglia, Xu, Cranmer, Spergel, Ho, "Discovering
+Symbolic Models from Deep Learning with Inductive Biases", NeurIPS 2020. The node
+function is Newton's second law, a_i = W sum_j m_ij / m_i, so W m_ij is the model's pair
+force (in newtons when positions are in m, masses in kg, accelerations in m/s^2).
 """
 
 from __future__ import annotations
 
-import math
 import time
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import sympy
 
 from physlens.errors import DataError
+from physlens.methods._torch import make_mlp, torch_generator
 from physlens.methods.base import (
+    SEED_RULE,
     Interpretation,
     Method,
     Taxonomy,
-    check_parameter,
+    nonnegative_number,
     positive_int,
     positive_number,
     register,
-    seed_or_none,
+    rng_from,
+    seed_from,
 )
+from physlens.methods.forces.arrays import check_particle_array
 from physlens.validate.verdict import Verdict
-
-
-def _nonnegative(value: Any) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
-
-
-def check_particle_array(values: Any, name: str, *, n_samples: int | None = None, n_particles: int | None = None, vector: bool) -> np.ndarray:
-    """A finite float array (n, N, 2) when ``vector`` else (n, N); errors name the row."""
-    try:
-        array = np.asarray(values, dtype=float)
-    except (TypeError, ValueError) as error:
-        raise DataError(f"{name} must be a numeric array: {error}") from None
-    expected = "(n_samples, n_particles, 2)" if vector else "(n_samples, n_particles)"
-    if array.ndim != (3 if vector else 2) or (vector and array.shape[2] != 2):
-        raise DataError(f"{name} must have shape {expected} (2D space), got {array.shape}")
-    if n_samples is not None and array.shape[0] != n_samples:
-        raise DataError(f"{name} has {array.shape[0]} samples but positions have {n_samples}")
-    if n_particles is not None and array.shape[1] != n_particles:
-        raise DataError(f"{name} has {array.shape[1]} particles but positions have {n_particles}")
-    bad = ~np.isfinite(array)
-    if bad.any():
-        where = np.argwhere(bad)[0]
-        raise DataError(f"{name} sample (row) {where[0]}, particle {where[1]} is not finite ({array[tuple(where)]}); remove or repair that row")
-    return array
-
-
-def _mlp(sizes: list[int], generator, dtype):
-    import torch
-
-    layers = []
-    for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layer = torch.nn.Linear(a, b, dtype=dtype)
-        with torch.no_grad():  # local generator: never the global torch seed
-            layer.weight.copy_(torch.randn(b, a, generator=generator, dtype=dtype) * math.sqrt(2.0 / a))
-            layer.bias.zero_()
-        layers.append(layer)
-        if k < len(sizes) - 2:
-            layers.append(torch.nn.SiLU())
-    return torch.nn.Sequential(*layers)
 
 
 def refit_on_accelerations(expression, names, features, accelerations, masses):
@@ -134,11 +91,68 @@ class GraphNetwork(Method):
     arithmetic operators and ``sr_functions``; the inputs' units (m, kg, C) and
     the force's (N) are reported but not imposed, since pair laws carry dimensional
     constants (k, G, k_e). Training: Adam, ``steps`` minibatches of ``batch_size`` samples.
+
+    Parameters
+    ----------
+    message_dim : int, default 2
+        Components of a message (the bottleneck; the dimension of space).
+    hidden : int, default 128
+        Width of the edge network's three hidden layers.
+    steps, batch_size : int, default 3000, 64
+        Adam steps and samples per minibatch.
+    learning_rate : float, default 3e-3
+        Peak learning rate of the one-cycle schedule.
+    l1 : float, default 0.0
+        Weight of the L1 penalty on the messages.
+    sr_budget : float, default 30.0
+        Seconds of symbolic regression on the messages.
+    sr_edges : int, default 2000
+        Edges sampled for the symbolic regression.
+    sr_functions : str, default "sqrt"
+        Functions the symbolic regression may use beside arithmetic.
+    sr_evaluations : int or None, default None
+        Model evaluations of the search (reproducible), instead of ``sr_budget``.
+    random_state : None, int or numpy Generator, default None
+        Seed of the weights, the minibatches, the sampled edges and the search.
+
+    Attributes
+    ----------
+    edge_model_ : torch.nn.Sequential
+        The edge (message) network.
+    node_weight_ : torch.nn.Parameter
+        W, mapping summed messages to a force.
+    equation_ : sympy.Expr
+        The pair force F_x, constants refitted on the accelerations.
+    search_equation_ : sympy.Expr
+        F_x as the symbolic regression found it on the messages.
+    symbolic_ : SymbolicRegressor
+        The fitted search.
+    training_r2_, acceleration_r2_ : float
+        R2 of the network, and of the recovered law summed over pairs, on the accelerations.
+    newton_third_law_error_ : float
+        ||F_ij + F_ji|| / ||F_ij|| of the learned pair forces.
+    feature_names_, feature_units_ : list of str
+        Edge inputs and their units.
+    force_unit_ : str
+        "N" with masses, else "m/s**2".
+    has_masses_, has_charges_ : bool
+        Whether masses and charges were given.
+    feature_scale_, acceleration_scale_ : ndarray, float
+        Scales the inputs and targets were divided by.
+    train_seconds_, fit_seconds_ : float
+        Time spent training, and in all.
     """
 
     taxonomy = Taxonomy(origin="post-hoc", mechanism="mechanistic", scope="global", aim="discovering", level="low")
     consumes: ClassVar[str] = "particles"
     interpretation_kind: ClassVar[str] = "force_law"
+    parameter_rules = {
+        **{name: (positive_int, "an integer >= 1") for name in ("message_dim", "hidden", "steps", "batch_size", "sr_edges")},
+        "learning_rate": (positive_number, "a finite number > 0"),
+        "sr_budget": (positive_number, "a number of seconds > 0"),
+        "l1": (nonnegative_number, "a finite number >= 0"),
+        "random_state": SEED_RULE,
+    }
 
     def __init__(
         self,
@@ -153,7 +167,7 @@ class GraphNetwork(Method):
         sr_edges: int = 2000,
         sr_functions: str = "sqrt",
         sr_evaluations: int | None = None,
-        random_state: int | None = 0,
+        random_state: int | None = None,
     ):
         self.message_dim = message_dim
         self.hidden = hidden
@@ -166,15 +180,6 @@ class GraphNetwork(Method):
         self.sr_functions = sr_functions
         self.sr_evaluations = sr_evaluations
         self.random_state = random_state
-
-    def _validate_parameters(self) -> None:
-        owner = "GraphNetwork"
-        for name in ("message_dim", "hidden", "steps", "batch_size", "sr_edges"):
-            check_parameter(owner, name, getattr(self, name), positive_int, "an integer >= 1")
-        check_parameter(owner, "learning_rate", self.learning_rate, positive_number, "a finite number > 0")
-        check_parameter(owner, "sr_budget", self.sr_budget, positive_number, "a number of seconds > 0")
-        check_parameter(owner, "l1", self.l1, _nonnegative, "a finite number >= 0")
-        check_parameter(owner, "random_state", self.random_state, seed_or_none, "None or an integer >= 0")
 
     @classmethod
     def applicable_to(cls, dataset) -> str | None:
@@ -245,10 +250,12 @@ class GraphNetwork(Method):
         self.has_charges_ = charges is not None
         self.feature_scale_ = features.reshape(-1, features.shape[3]).std(axis=0) + 1e-12
         self.acceleration_scale_ = float(accelerations.std()) + 1e-12
-        generator = torch.Generator().manual_seed(0 if self.random_state is None else int(self.random_state))
+        # one seed for the network, the edges sampled for the search and the search itself
+        seed = seed_from(self.random_state)
+        generator = torch_generator(seed)
         dtype = torch.float32
         k = features.shape[3]
-        self.edge_model_ = _mlp([k, self.hidden, self.hidden, self.hidden, self.message_dim], generator, dtype)
+        self.edge_model_ = make_mlp([k, self.hidden, self.hidden, self.hidden, self.message_dim], "silu", generator, init="he_normal", dtype=dtype)
         self.node_weight_ = torch.nn.Parameter(torch.eye(2, self.message_dim, dtype=dtype))
         X = torch.tensor(features / self.feature_scale_, dtype=dtype)
         inverse_mass = torch.tensor(1.0 / masses if masses is not None else np.ones((n, N)), dtype=dtype)
@@ -273,7 +280,7 @@ class GraphNetwork(Method):
         # symbolic regression on the learned pair force (x-component)
         from physlens.methods.symbolic import SymbolicRegressor
 
-        rng = np.random.default_rng(self.random_state)
+        rng = rng_from(seed)
         forces = self.pair_forces(positions, masses, charges)
         i_idx, j_idx = np.nonzero(~np.eye(N, dtype=bool))
         pick = rng.choice(n * i_idx.size, size=min(self.sr_edges, n * i_idx.size), replace=False)
@@ -285,7 +292,7 @@ class GraphNetwork(Method):
         # no units for the search: pair laws carry dimensional constants (k in N/m, G, k_e),
         # so no product of the inputs alone has the units of a force
         self.symbolic_ = SymbolicRegressor(budget=self.sr_budget, evaluations=self.sr_evaluations, functions=self.sr_functions,
-                                           random_state=self.random_state).fit(
+                                           random_state=seed).fit(
             edge_X, edge_y, names=names
         )
         self.search_equation_ = self.symbolic_.equation_
@@ -357,159 +364,4 @@ class GraphNetwork(Method):
             table=getattr(self.symbolic_, "pareto_", None),
             verdicts=verdicts,
             reasons=reasons if not found else [],
-        )
-
-
-@register("neighbour_attention")
-class NeighbourAttention(Method):
-    """Attention over neighbours for aligning agents (AgentNet-style).
-
-    Agent i's next heading is predicted as the direction of sum_j w_ij u_j with
-    w_ij = softmax_j f(d_ij) over all agents (itself included), u_j the unit headings
-    and f a small network of the (periodic, when ``box`` is given) distance. The learned
-    profile w(d) / w(0) is the strength profile; the interaction radius is where it
-    falls to one half. Adam, full batch, ``steps`` steps."""
-
-    taxonomy = Taxonomy(origin="intrinsic", mechanism="mechanistic", scope="global", aim="discovering", level="low")
-    consumes: ClassVar[str] = "particles"
-    interpretation_kind: ClassVar[str] = "force_law"
-
-    def __init__(self, *, hidden: int = 64, steps: int = 1500, learning_rate: float = 1e-2, box: float | None = None,
-                 grid_points: int = 512, random_state: int | None = 0):
-        self.hidden = hidden
-        self.steps = steps
-        self.learning_rate = learning_rate
-        self.box = box
-        self.grid_points = grid_points
-        self.random_state = random_state
-
-    def _validate_parameters(self) -> None:
-        owner = "NeighbourAttention"
-        for name in ("hidden", "steps"):
-            check_parameter(owner, name, getattr(self, name), positive_int, "an integer >= 1")
-        check_parameter(owner, "grid_points", self.grid_points, lambda v: positive_int(v) and v >= 16, "an integer >= 16")
-        check_parameter(owner, "learning_rate", self.learning_rate, positive_number, "a finite number > 0")
-        check_parameter(owner, "box", self.box, lambda v: v is None or positive_number(v), "None (open space) or the periodic box side > 0")
-        check_parameter(owner, "random_state", self.random_state, seed_or_none, "None or an integer >= 0")
-
-    @classmethod
-    def applicable_to(cls, dataset) -> str | None:
-        reason = super().applicable_to(dataset)
-        if reason is None and not {"positions", "velocities", "next_velocities"} <= set(dataset.arrays):
-            reason = f"NeighbourAttention needs a 'particles' dataset with positions, velocities, next_velocities; got {', '.join(dataset.arrays)}"
-        return reason
-
-    def fit_dataset(self, dataset) -> "NeighbourAttention":
-        self._check_applicable(dataset)
-        box = self.box if self.box is not None else dataset.provenance.get("box")
-        self.box_ = box
-        return self._fit(dataset["positions"], dataset["velocities"], dataset["next_velocities"], box)
-
-    def fit(self, positions, velocities, next_velocities) -> "NeighbourAttention":
-        return self._fit(positions, velocities, next_velocities, self.box)
-
-    def _distances(self, positions, box):
-        d = positions[:, None, :, :] - positions[:, :, None, :]
-        if box is not None:
-            d = d - box * np.round(d / box)
-        return np.linalg.norm(d, axis=3)
-
-    def _fit(self, positions, velocities, next_velocities, box) -> "NeighbourAttention":
-        import torch
-
-        self._validate_parameters()
-        positions = check_particle_array(positions, "positions", vector=True)
-        n, N, _ = positions.shape
-        velocities = check_particle_array(velocities, "velocities", n_samples=n, n_particles=N, vector=True)
-        next_velocities = check_particle_array(next_velocities, "next_velocities", n_samples=n, n_particles=N, vector=True)
-        if N < 2:
-            raise DataError("agents: at least 2 agents per sample are needed")
-        for name, v in (("velocities", velocities), ("next_velocities", next_velocities)):
-            speed = np.linalg.norm(v, axis=2)
-            if (speed == 0).any():
-                row, col = np.argwhere(speed == 0)[0]
-                raise DataError(f"{name} sample (row) {row}, agent {col} is zero; headings need a non-zero velocity")
-        start = time.perf_counter()
-        distance = self._distances(positions, box)
-        d_max = float(distance.max())
-        self.max_distance_ = d_max
-        grid = np.linspace(0.0, d_max, self.grid_points)
-        generator = torch.Generator().manual_seed(0 if self.random_state is None else int(self.random_state))
-        dtype = torch.float32
-        network = _mlp([1, self.hidden, self.hidden, 1], generator, dtype)
-        grid_t = torch.tensor(grid / d_max, dtype=dtype)[:, None]
-        # f is evaluated on a fine grid and interpolated linearly: cheap for many pairs
-        position = torch.tensor(distance / d_max * (self.grid_points - 1), dtype=dtype)
-        lower = position.floor().long().clamp(max=self.grid_points - 2)
-        frac = position - lower
-        heading = torch.tensor(velocities / np.linalg.norm(velocities, axis=2, keepdims=True), dtype=dtype)
-        target = torch.tensor(next_velocities / np.linalg.norm(next_velocities, axis=2, keepdims=True), dtype=dtype)
-        optimizer = torch.optim.Adam(network.parameters(), lr=self.learning_rate)
-        scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=self.learning_rate, total_steps=self.steps)
-
-        def logits():
-            f = network(grid_t)[:, 0]
-            return f[lower] * (1 - frac) + f[lower + 1] * frac
-
-        for _ in range(self.steps):
-            weights = torch.softmax(logits(), dim=2)
-            predicted = torch.einsum("nij,njc->nic", weights, heading)
-            cosine = (predicted * target).sum(dim=2) / (predicted.norm(dim=2) + 1e-9)
-            loss = (1 - cosine).mean()
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            scheduler.step()
-        with torch.no_grad():
-            f = network(grid_t)[:, 0].numpy().astype(float)
-            self.final_loss_ = float(loss)
-        self.fit_seconds_ = time.perf_counter() - start
-        self.distances_ = grid
-        self.logits_ = f
-        self.profile_ = np.exp(f - f[0])  # attention weight relative to the agent itself
-        below = np.flatnonzero(self.profile_ < 0.5)
-        if below.size == 0:
-            self.radius_ = float("nan")
-        else:
-            k = int(below[0])
-            x0, x1, y0, y1 = grid[k - 1], grid[k], self.profile_[k - 1], self.profile_[k]
-            self.radius_ = float(x0 + (0.5 - y0) * (x1 - x0) / (y1 - y0)) if k > 0 and y1 != y0 else float(grid[k])
-        # sharpness: weight just inside vs well beyond the radius
-        if np.isfinite(self.radius_):
-            inside = self.profile_[grid < 0.8 * self.radius_]
-            outside = self.profile_[grid > 1.2 * self.radius_]
-            self.contrast_ = float(inside.mean() / max(outside.mean(), 1e-300)) if inside.size and outside.size else float("nan")
-        else:
-            self.contrast_ = float("nan")
-        return self
-
-    def interpret(self) -> Interpretation:
-        self._check_is_fitted("radius_")
-        has_radius = bool(np.isfinite(self.radius_))
-        verdicts = [
-            Verdict(
-                "finite interaction radius",
-                has_radius and self.radius_ < 0.9 * self.max_distance_,
-                self.radius_ if has_radius else None,
-                (f"attention weight falls to half of the self-weight at d = {self.radius_:.4g}" if has_radius
-                 else "attention weight never falls to half of the self-weight: no finite radius"),
-            ),
-            Verdict(
-                "sharp cut-off",
-                bool(np.isfinite(self.contrast_) and self.contrast_ >= 10),
-                self.contrast_ if np.isfinite(self.contrast_) else None,
-                f"weight inside 0.8 R / beyond 1.2 R = {self.contrast_:.3g} (>= 10 passes)",
-            ),
-        ]
-        found = all(v.passed for v in verdicts)
-        return Interpretation(
-            kind="force_law",
-            method=self.method_name,
-            taxonomy=self.taxonomy,
-            found=found,
-            summary=f"agents align with neighbours closer than R = {self.radius_:.4g}" if found else "no finite interaction radius found",
-            values={"radius": self.radius_, "contrast": self.contrast_, "fit_seconds": self.fit_seconds_, "final_loss": self.final_loss_},
-            arrays={"distance": self.distances_, "relative_weight": self.profile_},
-            verdicts=verdicts,
-            reasons=[] if found else [v.reason for v in verdicts if not v.passed],
         )

@@ -25,20 +25,30 @@ from typing import Sequence
 import numpy as np
 
 from physlens.errors import DataError
-from physlens.methods.base import Interpretation, Method, Taxonomy, check_finite_values, check_parameter, positive_number, register, seed_or_none
-from physlens.methods.symbolic_gradients import Standardized, SymbolicGradients, make_mlp, network_gradients, torch_threads
-from physlens.validate.invariants import event_r2, gradient_field, invariant_matches, pair_auc
+from physlens.methods.base import (
+    SEED_RULE,
+    Interpretation,
+    Method,
+    Taxonomy,
+    check_finite_values,
+    fraction,
+    nonnegative_number,
+    one_of,
+    positive_int,
+    positive_number,
+    register,
+    rng_from,
+)
+from physlens.methods._torch import Standardized, make_mlp, network_gradients, torch_threads
+from physlens.methods.symbolic_gradients import SymbolicGradients
+from physlens.validate.invariants import event_r2, gradient_field, pair_auc
 from physlens.validate.symbolic import predicts
 from physlens.validate.verdict import Verdict
 
-__all__ = ["LibraryInvariants", "SiameseInvariants", "symmetry_invariants"]
+__all__ = ["LibraryInvariants", "SiameseInvariants"]
 
 MIN_EVENT_R2 = 0.99
 MEMBERS = 4  # samples of one event seen together by the shared-weight network
-
-
-def _positive_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
 
 
 @register("siamese_invariants")
@@ -54,11 +64,75 @@ class SiameseInvariants(Method):
     Learned: ``network_`` (raw inputs -> latents; network twin), ``pair_auc_`` (held-out events),
     ``invariants_`` (closed forms), ``symbolic_`` (the fitted SymbolicGradients),
     ``train_seconds_`` and ``symbolic_seconds_`` (where the time went).
+
+    Parameters
+    ----------
+    n_invariants : int, default 1
+        Latents of the network twin.
+    hidden : list of int, default (64, 64)
+        Hidden widths of the network twin (SiLU MLP).
+    steps : int, default 3000
+        Adam steps (cosine schedule).
+    batch_events : int, default 128
+        Events per batch, each seen through several of its samples.
+    learning_rate : float, default 3e-3
+        Adam's initial learning rate.
+    decorrelation : float, default 1.0
+        Weight of the penalty on correlations between latents.
+    contrast : float, default 0.0
+        Weight of an InfoNCE term separating events (0: none).
+    max_degree : int, default 2
+        Highest degree of the symbolic-gradient library.
+    extra_terms : list of str, default ()
+        Further library terms as expression texts.
+    tolerance : float, default 0.01
+        Largest mismatch a closed form may have (see :class:`SymbolicGradients`).
+    holdout : float, default 0.2
+        Fraction of events held out to score the latents.
+    twin : {"network", "library"}, default "network"
+        The twin learned.
+    random_state : None, int or numpy Generator, default None
+        Seed of the split, the batches and the weights.
+
+    Attributes
+    ----------
+    network_ : Standardized
+        Raw inputs -> latents (network twin).
+    invariants_ : list of sympy.Expr
+        The closed forms found.
+    symbolic_ : SymbolicGradients
+        The fitted reader of the closed forms.
+    latents_ : ndarray
+        Latents of the training samples.
+    pair_auc_ : float
+        Probability that a held-out same-event pair is closer than a different-event pair.
+    event_r2_ : float
+        Smallest share of a latent's held-out variance that event identity explains.
+    points_ : ndarray
+        Up to 200 training samples, to check the closed forms at.
+    names_ : list of str
+        The variables' names.
+    loss_history_ : list of float
+        Invariance loss during training (library twin: the largest within-event share kept).
+    train_seconds_, symbolic_seconds_ : float
+        Where the time went.
     """
 
     taxonomy = Taxonomy(origin="post-hoc", mechanism="functional", scope="global", aim="discovering", level="high")
     consumes = "events"
     interpretation_kind = "invariant"
+    parameter_rules = {
+        "twin": (one_of("network", "library"), "'network' or 'library'"),
+        "n_invariants": (positive_int, "an integer >= 1"),
+        "hidden": (lambda v: len(v) >= 1 and all(positive_int(h) for h in v), "a non-empty list of layer widths >= 1"),
+        "steps": (positive_int, "an integer >= 1"),
+        "batch_events": (lambda v: positive_int(v) and v >= 4, "an integer >= 4"),
+        "learning_rate": (positive_number, "a number > 0"),
+        "decorrelation": (nonnegative_number, "a number >= 0"),
+        "contrast": (nonnegative_number, "a number >= 0"),
+        "holdout": (lambda v: fraction(v) and v < 0.9, "a fraction in (0, 0.9)"),
+        "random_state": SEED_RULE,
+    }
 
     def __init__(
         self,
@@ -91,18 +165,8 @@ class SiameseInvariants(Method):
         self.holdout = holdout
         self.random_state = random_state
 
-    def _validate(self, X, events, names):
+    def _check_events(self, X, events, names):
         owner = type(self).__name__
-        check_parameter(owner, "twin", self.twin, lambda v: v in ("network", "library"), "'network' or 'library'")
-        check_parameter(owner, "n_invariants", self.n_invariants, _positive_int, "an integer >= 1")
-        check_parameter(owner, "hidden", self.hidden, lambda v: len(v) >= 1 and all(_positive_int(h) for h in v), "a non-empty list of layer widths >= 1")
-        check_parameter(owner, "steps", self.steps, _positive_int, "an integer >= 1")
-        check_parameter(owner, "batch_events", self.batch_events, lambda v: _positive_int(v) and v >= 4, "an integer >= 4")
-        check_parameter(owner, "learning_rate", self.learning_rate, positive_number, "a number > 0")
-        check_parameter(owner, "decorrelation", self.decorrelation, lambda v: float(v) >= 0, "a number >= 0")
-        check_parameter(owner, "contrast", self.contrast, lambda v: float(v) >= 0, "a number >= 0")
-        check_parameter(owner, "holdout", self.holdout, lambda v: 0 < float(v) < 0.9, "a fraction in (0, 0.9)")
-        check_parameter(owner, "random_state", self.random_state, seed_or_none, "None or an integer >= 0")
         try:
             X = np.asarray(X, dtype=float)
         except (TypeError, ValueError):
@@ -132,12 +196,11 @@ class SiameseInvariants(Method):
         labels = dataset.names("label")
         if not labels:
             raise DataError(f"dataset {dataset.name!r} has no label column saying which samples share an event")
-        self.fit(dataset.X, dataset[labels[0]], names=dataset.input_names)
-        self.truth_ = dict(dataset.truth.conserved) if dataset.truth is not None else {}
-        return self
+        return self.fit(dataset.X, dataset[labels[0]], names=dataset.input_names)
 
     def fit(self, X, events, names: Sequence[str] | None = None) -> "SiameseInvariants":
-        X, events, names = self._validate(X, events, names)
+        self._validate_parameters()
+        X, events, names = self._check_events(X, events, names)
         with torch_threads(1):
             return self._fit(X, events, names)
 
@@ -145,7 +208,7 @@ class SiameseInvariants(Method):
         import time
 
         started = time.perf_counter()
-        rng = np.random.default_rng(self.random_state)
+        rng = rng_from(self.random_state)
         torch_seed = int(rng.integers(2**62))
         ids = np.unique(events)
         rng.shuffle(ids)
@@ -176,7 +239,6 @@ class SiameseInvariants(Method):
         else:
             self.pair_auc_, self.event_r2_ = 0.5, 0.0
         self.points_ = X[rng.choice(X.shape[0], min(200, X.shape[0]), replace=False)]
-        self.truth_ = {}
         return self
 
     def _train_network(self, X, members, train_ids, rng, torch_seed: int):
@@ -279,8 +341,6 @@ class SiameseInvariants(Method):
                 f"a same-event pair is closer than a different-event pair with probability {self.pair_auc_:.3f}",
             )
         ] + symbolic.verdicts
-        if self.truth_:
-            verdicts += invariant_matches(self.invariants_, self.truth_, self.names_, self.points_)
         found = bool(self.invariants_) and self.event_r2_ >= MIN_EVENT_R2
         reasons = list(symbolic.reasons)
         if self.event_r2_ < MIN_EVENT_R2:
@@ -304,71 +364,29 @@ class SiameseInvariants(Method):
 class LibraryInvariants(SiameseInvariants):
     """``SiameseInvariants(twin="library")``: the Siamese loss of a twin linear in the
     monomials up to ``max_degree`` (and ``extra_terms``), solved exactly. Registered on
-    its own so that comparisons run both twins on the same events."""
+    its own so that comparisons run both twins on the same events. It has no network, so
+    it takes only the parameters the library twin uses.
+
+    Parameters
+    ----------
+    max_degree : int, default 3
+        Highest total degree of the library's monomials.
+    extra_terms, tolerance, holdout, random_state
+        As for :class:`SiameseInvariants`.
+
+    Attributes
+    ----------
+    invariants_, symbolic_, latents_, pair_auc_, event_r2_, points_, names_, loss_history_, train_seconds_, symbolic_seconds_
+        As for :class:`SiameseInvariants` (``latents_`` are the closed forms' values).
+    """
+
+    twin = "library"
+    parameter_rules = {name: SiameseInvariants.parameter_rules[name] for name in ("holdout", "random_state")}
 
     def __init__(self, *, max_degree: int = 3, extra_terms: Sequence[str] = (), tolerance: float = 0.01, holdout: float = 0.2,
                  random_state: int | None = None):
-        super().__init__(twin="library", max_degree=max_degree, extra_terms=extra_terms, tolerance=tolerance, holdout=holdout,
-                         random_state=random_state)
-
-
-def symmetry_invariants(
-    generator: str,
-    states,
-    names: Sequence[str],
-    *,
-    max_degree: int = 2,
-    n_orbits: int = 300,
-    samples_per_orbit: int = 8,
-    tolerance: float = 0.01,
-    random_state: int | None = None,
-) -> list:
-    """Invariants of the symmetry that a conserved quantity generates (Noether).
-
-    ``generator``: a conserved quantity G(q, p) as expression text in ``names`` (states
-    ordered q..., p...), for example the angular momentum found by
-    ``SymbolicGradients.fit_events`` on trajectories. Its Hamiltonian flow
-    dq/ds = dG/dp, dp/ds = -dG/dq moves ``n_orbits`` of the given states to
-    ``samples_per_orbit`` random parameter values s (a flow spanning about the states'
-    own spread); the library combinations constant along those orbits, read with
-    ``SymbolicGradients.fit_events``, are returned as closed forms. For G = x*py - y*px
-    (rotations of q and p together): x**2 + y**2, px**2 + py**2, px*x + py*y and G
-    itself. A network given only these as inputs (``HamiltonianNN(invariant_features=...)``)
-    has the symmetry built in, so its flow conserves G exactly.
-    """
-    import sympy
-
-    from physlens.data.hamiltonian import integrate
-    from physlens.errors import ParameterError
-    from physlens.expr import parse_expression, symbols_for
-
-    states = np.atleast_2d(np.asarray(states, dtype=float))
-    names = list(names)
-    if states.ndim != 2 or states.shape[1] != len(names) or len(names) % 2:
-        raise DataError(f"symmetry_invariants: states must be (samples, {len(names)}) with q... then p..., got shape {states.shape}")
-    for label, value in (("n_orbits", n_orbits), ("samples_per_orbit", samples_per_orbit)):
-        if not _positive_int(value) or value < 2:
-            raise ParameterError(f"symmetry_invariants: {label} must be an integer >= 2, got {value!r}")
-    expression = parse_expression(generator, names)
-    symbols = symbols_for(names)
-    ordered = [symbols[n] for n in names]
-    f = len(names) // 2
-    gradient = sympy.lambdify(ordered, [sympy.diff(expression, v) for v in ordered], "numpy")
-
-    def flow(x):
-        g = np.stack([np.broadcast_to(v, (x.shape[0],)) for v in gradient(*x.T)], axis=1)
-        return np.concatenate([g[:, f:], -g[:, :f]], axis=1)
-
-    rng = np.random.default_rng(random_state)
-    start = states[rng.choice(len(states), min(n_orbits, len(states)), replace=False)]
-    speed = np.median(np.linalg.norm(flow(start), axis=1))
-    if not np.isfinite(speed) or speed <= 0:
-        raise DataError(f"symmetry_invariants: the flow of {generator!r} does not move the given states (zero gradient)")
-    span = np.linalg.norm(states.std(axis=0)) / speed  # flow parameter range: about one spread of the states
-    steps = 64
-    path = integrate(flow, start, span / steps, steps)  # (steps + 1, orbits, d)
-    picks = np.stack([rng.choice(steps + 1, samples_per_orbit, replace=False) for _ in range(len(start))], axis=1)
-    samples = path[picks, np.arange(len(start))[None, :]].transpose(1, 0, 2).reshape(-1, len(names))
-    orbit = np.repeat(np.arange(len(start)), samples_per_orbit)
-    reader = SymbolicGradients(max_degree=max_degree, tolerance=tolerance, random_state=random_state)
-    return list(reader.fit_events(samples, orbit, names).invariants_)
+        self.max_degree = max_degree
+        self.extra_terms = extra_terms
+        self.tolerance = tolerance
+        self.holdout = holdout
+        self.random_state = random_state

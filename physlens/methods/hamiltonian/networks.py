@@ -15,109 +15,43 @@ from typing import Sequence
 import numpy as np
 
 from physlens.errors import DataError
-from physlens.methods.base import Interpretation, Method, Taxonomy, check_finite_values, check_parameter, positive_number, register, seed_or_none
-from physlens.methods.symbolic_gradients import Standardized, make_mlp, minimize_lbfgs, torch_threads
-from physlens.validate.invariants import affine_r2, drift_verdict, hamiltonian_verdict
+from physlens.methods.base import (
+    SEED_RULE,
+    Interpretation,
+    Method,
+    Taxonomy,
+    check_finite_values,
+    nonnegative_int,
+    positive_int,
+    positive_number,
+    register,
+    rng_from,
+    seed_from,
+)
+from physlens.methods._torch import NumpyTanhMLP, Standardized, make_mlp, minimize_lbfgs, torch_threads
+from physlens.methods.hamiltonian.state import StateFeatures, energy_drift, rollout, rotation_invariants
+from physlens.validate.invariants import drift_verdict
 from physlens.validate.verdict import Verdict
 
-__all__ = ["HamiltonianNN", "PlainDynamicsNN", "StateFeatures", "rollout", "rotation_invariants"]
-
-
-def _positive_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
-
-
-def rollout(field, initial: np.ndarray, dt, n_steps: int, every: int = 1) -> np.ndarray:
-    """RK4 rollout of a learned vector field (numpy, batch of states; ``dt`` one step or
-    one per state)."""
-    from physlens.data.hamiltonian import integrate
-
-    return integrate(field, np.atleast_2d(initial), dt, n_steps, every)
-
-
-def rotation_invariants(names: Sequence[str]) -> list[str]:
-    """(|q|^2, |p|^2, q.p) for states named (q..., p...): the invariants of a rotation
-    acting on q and p together (O(f) for f coordinates), as expression texts."""
-    f = len(names) // 2
-    q, p = names[:f], names[f:]
-    return [" + ".join(f"{a}*{b}" for a, b in zip(u, v)) for u, v in ((q, q), (p, p), (q, p))]
-
-
-# torch versions of the functions a feature expression may hold (the rest is arithmetic)
-_TORCH_FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "asin", "acos", "atan")
-
-
-class StateFeatures:
-    """Closed-form functions f_k(q, p) of the state used as a network's inputs: their
-    values (numpy or torch) and the chain rule back to the state."""
-
-    def __init__(self, expressions: Sequence[str], names: Sequence[str]):
-        import sympy
-
-        from physlens.expr import parse_expression, symbols_for
-
-        self.expressions = [parse_expression(str(text), list(names)) for text in expressions]
-        symbols = symbols_for(list(names))
-        ordered = [symbols[n] for n in names]
-        self._numpy = sympy.lambdify(ordered, self.expressions, "numpy")
-        self._ordered = ordered
-        jacobian = [[sympy.diff(e, v) for v in ordered] for e in self.expressions]
-        self._jacobian = sympy.lambdify(ordered, jacobian, "numpy")
-        self._torch = None
-
-    def values(self, x, lib=np):
-        """(n, k) feature values of states x (n, d): numpy array or torch tensor."""
-        if lib is np:
-            return np.stack([np.broadcast_to(v, (x.shape[0],)) for v in self._numpy(*x.T)], axis=1)
-        if self._torch is None:
-            import sympy
-            import torch
-
-            self._torch = sympy.lambdify(self._ordered, self.expressions, [{n: getattr(torch, n) for n in _TORCH_FUNCTIONS}, "math"])
-        columns = [v if isinstance(v, lib.Tensor) else lib.full((x.shape[0],), float(v), dtype=x.dtype) for v in self._torch(*x.T)]
-        return lib.stack(columns, 1)
-
-    def pullback(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
-        """Chain rule: d output / d state from d output / d features g (n, k)."""
-        rows = self._jacobian(*x.T)
-        out = np.zeros_like(x)
-        for k, row in enumerate(rows):
-            for j, entry in enumerate(row):
-                out[:, j] += g[:, k] * entry
-        return out
-
-
-class _TanhMLP:
-    """numpy copy of a tanh MLP (Linear, Tanh, ..., Linear) with its input gradient;
-    long rollouts call it ~10^5 times, where torch's per-call overhead dominates."""
-
-    def __init__(self, module, mean: np.ndarray, scale: np.ndarray):
-        import torch
-
-        linears = [m for m in module if isinstance(m, torch.nn.Linear)]
-        self.weights = [m.weight.detach().numpy().astype(float) for m in linears]
-        self.biases = [m.bias.detach().numpy().astype(float) for m in linears]
-        self.mean, self.scale = mean, scale
-
-    def forward(self, x: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-        h = (x - self.mean) / self.scale
-        hidden = []
-        for w, b in zip(self.weights[:-1], self.biases[:-1]):
-            h = np.tanh(h @ w.T + b)
-            hidden.append(h)
-        return h @ self.weights[-1].T + self.biases[-1], hidden
-
-    def gradient(self, x: np.ndarray) -> np.ndarray:
-        """d output[0] / d x for every row."""
-        _, hidden = self.forward(x)
-        g = np.broadcast_to(self.weights[-1][0], (x.shape[0], self.weights[-1].shape[1]))
-        for w, h in zip(reversed(self.weights[:-1]), reversed(hidden)):
-            g = (g * (1 - h * h)) @ w
-        return g / self.scale
+__all__ = ["HamiltonianNN", "PlainDynamicsNN"]
 
 
 class _DynamicsBase(Method):
+    """Shared parameters, checks and training loop of :class:`HamiltonianNN` and
+    :class:`PlainDynamicsNN`; subclasses say what the network outputs."""
+
     consumes = "trajectories"
+    parameter_rules = {
+        "hidden": (lambda v: len(v) >= 1 and all(positive_int(h) for h in v), "a non-empty list of layer widths >= 1"),
+        "steps": (positive_int, "an integer >= 1"),
+        "learning_rate": (positive_number, "a number > 0"),
+        "polish_steps": (nonnegative_int, "an integer >= 0"),
+        "invariant_features": (
+            lambda v: isinstance(v, bool) or (not isinstance(v, str) and len(v) >= 1 and all(isinstance(t, str) for t in v)),
+            "True (the rotation invariants |q|^2, |p|^2, q.p), False, or a list of expression texts in the state names",
+        ),
+        "random_state": SEED_RULE,
+    }
 
     def __init__(
         self,
@@ -136,16 +70,8 @@ class _DynamicsBase(Method):
         self.polish_steps = polish_steps
         self.random_state = random_state
 
-    def _validate(self, states, derivatives, n_coordinates):
+    def _check_states(self, states, derivatives, n_coordinates):
         owner = type(self).__name__
-        check_parameter(owner, "hidden", self.hidden, lambda v: len(v) >= 1 and all(_positive_int(h) for h in v), "a non-empty list of layer widths >= 1")
-        check_parameter(owner, "steps", self.steps, _positive_int, "an integer >= 1")
-        check_parameter(owner, "learning_rate", self.learning_rate, positive_number, "a number > 0")
-        check_parameter(owner, "polish_steps", self.polish_steps, lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0, "an integer >= 0")
-        check_parameter(owner, "invariant_features", self.invariant_features,
-                        lambda v: isinstance(v, bool) or (not isinstance(v, str) and len(v) >= 1 and all(isinstance(t, str) for t in v)),
-                        "True (the rotation invariants |q|^2, |p|^2, q.p), False, or a list of expression texts in the state names")
-        check_parameter(owner, "random_state", self.random_state, seed_or_none, "None or an integer >= 0")
         try:
             states = np.asarray(states, dtype=float)
             derivatives = np.asarray(derivatives, dtype=float)
@@ -184,12 +110,11 @@ class _DynamicsBase(Method):
         names = self._state_names(dataset)
         states = np.column_stack([dataset[n] for n in names])
         derivatives = np.column_stack([dataset[f"d_{n}"] for n in names])
-        self.fit(states, derivatives, names=names)
-        self.truth_ = dataset.truth.equations.get("H") if dataset.truth is not None else None
-        return self
+        return self.fit(states, derivatives, names=names)
 
     def fit(self, states, derivatives, names: Sequence[str] | None = None, n_coordinates: int | None = None):
-        states, derivatives = self._validate(states, derivatives, n_coordinates)
+        self._validate_parameters()
+        states, derivatives = self._check_states(states, derivatives, n_coordinates)
         names = list(names) if names is not None else [f"q{i}" for i in range(states.shape[1] // 2)] + [f"p{i}" for i in range(states.shape[1] // 2)]
         if len(names) != states.shape[1]:
             raise DataError(f"{type(self).__name__}: {len(names)} names for {states.shape[1]} state columns")
@@ -200,7 +125,6 @@ class _DynamicsBase(Method):
             self._train(states, derivatives)
         self.n_coordinates_ = states.shape[1] // 2
         self.training_states_ = states
-        self.truth_ = None
         return self
 
     def _inputs(self, x, lib=np):
@@ -224,7 +148,7 @@ class _DynamicsBase(Method):
         for energies and rollouts."""
         import torch
 
-        rng = np.random.default_rng(self.random_state)
+        rng = rng_from(self.random_state)
         generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
         inputs = self._inputs(states)
         mean, scale = inputs.mean(axis=0), inputs.std(axis=0)
@@ -253,7 +177,7 @@ class _DynamicsBase(Method):
         module = module.double()
         self.network_ = Standardized(module, mean, scale)  # takes the network inputs, _inputs(states)
         self.training_loss_ = float(loss.detach())
-        self._fast = _TanhMLP(module, mean, scale)
+        self._fast = NumpyTanhMLP(module, mean, scale)
 
     def rollout(self, initial: np.ndarray, dt, n_steps: int, every: int = 1) -> np.ndarray:
         """States along the learned dynamics from ``initial`` (RK4, ``dt`` one step or one
@@ -276,6 +200,42 @@ class HamiltonianNN(_DynamicsBase):
     (:func:`physlens.methods.invariants.symmetry_invariants`). Learned:
     ``network_``, ``energy(states)``, ``vector_field(states)``; after
     ``closed_form(budget)``, ``equation_`` (symbolic regression of H).
+
+    Parameters
+    ----------
+    hidden : list of int, default (64, 64)
+        Widths of the tanh MLP's hidden layers.
+    steps : int, default 1000
+        Full-batch Adam steps (cosine learning-rate decay).
+    learning_rate : float, default 3e-3
+        Adam's initial learning rate.
+    polish_steps : int, default 500
+        L-BFGS iterations after Adam (0: none).
+    invariant_features : bool or list of str, default False
+        True: H is a function of (|q|^2, |p|^2, q.p) only; a list: of those expressions.
+    random_state : None, int or numpy Generator, default None
+        Seed of the weights, and of the rows and search of ``closed_form``.
+
+    Attributes
+    ----------
+    network_ : Standardized
+        The trained H_theta, taking the network inputs (states, or their features).
+    features_ : StateFeatures or None
+        The invariant features, when used.
+    names_ : list of str
+        State names, q... then p....
+    n_coordinates_ : int
+        Number of coordinates (half the state's width).
+    training_states_ : ndarray
+        The states it was fitted on.
+    training_loss_ : float
+        Final weighted squared error of the predicted time derivatives.
+    equation_, regressor_ : sympy.Expr, SymbolicRegressor
+        After ``closed_form``: H in closed form and the search that found it.
+    gradient_equation_, gradient_reader_ : sympy.Expr or None, SymbolicGradients
+        After ``closed_form_from_gradients``.
+    drift_, baseline_drift_, rollout_time_ : float
+        After ``compare_drift``: the true energy's drift along each model's rollout.
     """
 
     taxonomy = Taxonomy(origin="intrinsic", mechanism="mechanistic", scope="global", aim="discovering", level="high")
@@ -318,12 +278,12 @@ class HamiltonianNN(_DynamicsBase):
         from physlens.methods.symbolic import SymbolicRegressor
 
         self._check_is_fitted("network_")
-        rng = np.random.default_rng(self.random_state)
-        rows = rng.choice(len(self.training_states_), min(2000, len(self.training_states_)), replace=False)
+        seed = seed_from(self.random_state)
+        rows = rng_from(seed).choice(len(self.training_states_), min(2000, len(self.training_states_)), replace=False)
         X = self.training_states_[rows]
         energy = self.energy(X)
         # remove the arbitrary offset: H is defined up to a constant
-        self.regressor_ = SymbolicRegressor(budget=budget, random_state=self.random_state).fit(X, energy - energy.min(), names=self.names_)
+        self.regressor_ = SymbolicRegressor(budget=budget, random_state=seed).fit(X, energy - energy.min(), names=self.names_)
         self.equation_ = self.regressor_.equation_
         return self
 
@@ -357,16 +317,6 @@ class HamiltonianNN(_DynamicsBase):
         expressions = {}
         if getattr(self, "equation_", None) is not None:
             expressions["H"] = self.equation_
-        if self.truth_ is not None:
-            from physlens.expr import to_function
-
-            X = self.training_states_
-            true_values = np.broadcast_to(to_function(self.truth_, self.names_)(*X.T), (len(X),))
-            verdicts.append(hamiltonian_verdict(affine_r2(self.energy(X), true_values)))
-            if "H" in expressions:
-                from physlens.validate.symbolic import symbolic_equivalence
-
-                verdicts.append(symbolic_equivalence(expressions["H"], self.truth_))
         if getattr(self, "drift_", None) is not None:
             verdicts.append(drift_verdict(self.drift_, self.baseline_drift_, self.rollout_time_))
         reasons = [f"{v.name}: {v.reason}" for v in verdicts if v.passed is False]
@@ -390,7 +340,28 @@ class PlainDynamicsNN(_DynamicsBase):
     ``invariant_features`` (True: (|q|^2, |p|^2, q.p); or expression texts) appends those
     features to its inputs (the raw states stay: a vector output cannot be built from
     invariants alone), so it sees the same invariants as an HNN given them, without a
-    symmetry built into its output."""
+    symmetry built into its output.
+
+    Parameters
+    ----------
+    hidden, steps, learning_rate, polish_steps, invariant_features, random_state
+        As for :class:`HamiltonianNN` (``invariant_features`` are appended to the states).
+
+    Attributes
+    ----------
+    network_ : Standardized
+        The trained vector field, taking the network inputs.
+    features_ : StateFeatures or None
+        The appended features, when used.
+    names_ : list of str
+        State names.
+    n_coordinates_ : int
+        Number of coordinates.
+    training_states_ : ndarray
+        The states it was fitted on.
+    training_loss_ : float
+        Final weighted squared error of the predicted time derivatives.
+    """
 
     taxonomy = Taxonomy(origin="post-hoc", mechanism="functional", scope="global", aim="discovering", level="low")
     interpretation_kind = "dynamics"
@@ -423,12 +394,3 @@ class PlainDynamicsNN(_DynamicsBase):
             summary="a black-box vector field (no conserved quantity by construction)",
             values={"training_loss": self.training_loss_},
         )
-
-
-def energy_drift(true_energy, path: np.ndarray) -> float:
-    """Mean over the rollout (and the batch) of |H(x(t)) - H(x(0))| / |H(x(0))|.
-    ``path``: (n_saved, batch, dim); ``true_energy``: numpy function of states."""
-    values = np.stack([np.broadcast_to(true_energy(step), (step.shape[0],)) for step in path])
-    start = values[0]
-    deviation = np.abs(values - start) / np.maximum(np.abs(start), 1e-12)
-    return float(np.nanmean(np.where(np.isfinite(deviation), deviation, np.inf)))
