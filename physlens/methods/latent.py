@@ -22,7 +22,7 @@ import numpy as np
 
 from physlens.errors import DataError
 from physlens.methods._torch import make_mlp, torch_generator
-from physlens.methods._torch import seeded_module  # re-export for phases/couplings until the merge
+from physlens.methods._torch import seeded_module
 from physlens.methods.base import (
     SEED_RULE,
     Interpretation,
@@ -38,7 +38,7 @@ from physlens.methods.base import (
 )
 from physlens.validate.latent import kl_per_unit
 
-__all__ = ["BetaVAE", "SciNet", "active_units", "seeded_module"]
+__all__ = ["BetaVAE", "SciNet", "active_units"]
 
 
 def _as_matrix(values: Any, name: str, n_rows: int | None = None) -> np.ndarray:

@@ -22,7 +22,7 @@ from physlens.methods.base import (
 )
 from physlens.methods.couplings.base import SHARED_ATTRIBUTES_DOC, _CouplingMethod
 from physlens.methods.couplings.masked_spin import one_hot_inputs, site_cross_entropy
-from physlens.methods.symbolic_gradients import minimize_lbfgs
+from physlens.methods._torch import minimize_lbfgs
 
 
 @register("factored_attention")

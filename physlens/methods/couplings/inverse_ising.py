@@ -10,7 +10,7 @@ from physlens.methods.base import SEED_RULE, Taxonomy, nonnegative_number, posit
 from physlens.methods.couplings.base import SHARED_ATTRIBUTES_DOC, _CouplingMethod
 from physlens.methods.couplings.masked_spin import one_hot_inputs, site_cross_entropy
 from physlens.methods.couplings.readout import reduced_one_hot
-from physlens.methods.symbolic_gradients import minimize_lbfgs
+from physlens.methods._torch import minimize_lbfgs
 
 _TAXONOMY = Taxonomy(origin="intrinsic", mechanism="mechanistic", scope="global", aim="discovering", level="low")
 

@@ -2,7 +2,6 @@
 or that are constant within events. ``estimator`` holds :class:`SymbolicGradients`;
 ``library`` the terms searched over; ``quotients`` the eigenproblems it solves."""
 
-from physlens.methods._torch import minimize_lbfgs  # re-export for phases/couplings until the merge
 from physlens.methods.symbolic_gradients.estimator import SymbolicGradients
 
 __all__ = ["SymbolicGradients"]
