@@ -110,6 +110,7 @@ class ClassifierAttributions(Method):
         "learning_rate": (positive_number, "a number > 0"),
         "test_fraction": (lambda v: positive_number(v) and 0.05 <= v <= 0.5, "a fraction in [0.05, 0.5]"),
         "symbolic_degree": (optional(lambda v: positive_int(v) and v <= 6), "None or an integer from 1 to 6"),
+        "expected": (optional(lambda v: isinstance(v, str)), "None or the name of the feature expected to matter most"),
         "random_state": SEED_RULE,
     }
 

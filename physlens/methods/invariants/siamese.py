@@ -132,6 +132,8 @@ class SiameseInvariants(Method):
         "contrast": (nonnegative_number, "a number >= 0"),
         "holdout": (lambda v: fraction(v) and v < 0.9, "a fraction in (0, 0.9)"),
         "random_state": SEED_RULE,
+        # the closed-form reader's settings, checked before the twin trains
+        **{name: SymbolicGradients.parameter_rules[name] for name in ("max_degree", "extra_terms", "tolerance")},
     }
 
     def __init__(
@@ -381,7 +383,8 @@ class LibraryInvariants(SiameseInvariants):
     """
 
     twin = "library"
-    parameter_rules = {name: SiameseInvariants.parameter_rules[name] for name in ("holdout", "random_state")}
+    parameter_rules = {name: SiameseInvariants.parameter_rules[name]
+                       for name in ("holdout", "random_state", "max_degree", "extra_terms", "tolerance")}
 
     def __init__(self, *, max_degree: int = 3, extra_terms: Sequence[str] = (), tolerance: float = 0.01, holdout: float = 0.2,
                  random_state: int | None = None):
