@@ -28,7 +28,8 @@ from physlens.methods.base import (
     Interpretation,
     Method,
     Taxonomy,
-    check_finite_values,
+    as_samples,
+    column_names,
     optional,
     positive_int,
     positive_number,
@@ -143,16 +144,10 @@ class ClassifierAttributions(Method):
 
     def _check_data(self, X, y, names):
         owner = type(self).__name__
-        try:
-            X = np.asarray(X, dtype=float)
-            y = np.asarray(y, dtype=float)
-        except (TypeError, ValueError):
-            raise DataError(f"{owner}: X and y must be numeric") from None
-        if X.ndim != 2 or X.shape[1] < 2:
-            raise DataError(f"{owner}: X must be 2-D with at least 2 feature columns, got shape {X.shape}")
-        if y.shape != (X.shape[0],):
-            raise DataError(f"{owner}: y must have one label per row ({X.shape[0]}), got shape {y.shape}")
-        check_finite_values(owner, "X", X)
+        X = as_samples(owner, "X", X)
+        if X.shape[1] < 2:
+            raise DataError(f"{owner}: X must have at least 2 feature columns, got shape {X.shape}")
+        y = as_samples(owner, "y", y, ndim=1, n_rows=X.shape[0])
         wrong = np.flatnonzero((y != 0) & (y != 1))
         if wrong.size:
             raise DataError(f"{owner}: label in row {int(wrong[0])} is {y[wrong[0]]!r}; labels must be 0 or 1")
@@ -160,9 +155,7 @@ class ClassifierAttributions(Method):
             raise DataError(f"{owner}: every label is {int(y[0])}; both classes are needed")
         if X.shape[0] < 50:
             raise DataError(f"{owner}: {X.shape[0]} rows; at least 50 are needed")
-        names = list(names) if names is not None else [f"x{i}" for i in range(X.shape[1])]
-        if len(names) != X.shape[1] or len(set(names)) != len(names):
-            raise DataError(f"{owner}: need {X.shape[1]} distinct feature names, got {names}")
+        names = column_names(owner, names, X.shape[1])
         if self.expected is not None and self.expected not in names:
             raise DataError(f"{owner}: expected observable {self.expected!r} is not a feature; features: {', '.join(names)}")
         return X, y, names

@@ -230,6 +230,44 @@ def check_parameter(owner: str, name: str, value: Any, valid: Callable[[Any], bo
         raise ParameterError(f"{owner}: parameter {name}={value!r} is invalid; expected {description}")
 
 
+def as_samples(owner: str, label: str, values: Any, *, ndim: int = 2, n_rows: int | None = None, min_rows: int = 1,
+               names: list[str] | None = None) -> np.ndarray:
+    """``values`` as a finite float array of ``ndim`` axes, samples first: the one input
+    check behind every method's fit. Errors (DataError, a ValueError as scikit-learn
+    expects) name the array, what is wrong and what would be valid: sparse or complex
+    input, text, the wrong number of axes or rows, too few samples, NaN or infinity."""
+    prefix = f"{owner}: " if owner else ""
+    if type(values).__module__.startswith("scipy.sparse"):
+        raise DataError(f"{prefix}{label} is a sparse matrix; sparse input is not supported: pass a dense array (.toarray())")
+    array = np.asarray(values)
+    if array.dtype.kind == "c":
+        raise DataError(f"{prefix}{label} holds complex numbers; complex data not supported: pass real and imaginary parts as columns")
+    try:
+        array = array.astype(float)
+    except (TypeError, ValueError) as error:
+        raise DataError(f"{prefix}{label} must be a numeric array ({error})") from None
+    if array.ndim != ndim:
+        axes = "(samples,)" if ndim == 1 else "(samples, columns)" if ndim == 2 else f"{ndim} axes, samples first"
+        raise DataError(f"{prefix}{label} must be {ndim}-D {axes}, got shape {array.shape}")
+    if n_rows is not None and array.shape[0] != n_rows:
+        raise DataError(f"{prefix}{label} has {array.shape[0]} rows; it needs one per sample ({n_rows})")
+    check_finite_values(owner, label, array, names)
+    if array.shape[0] < min_rows:
+        raise DataError(f"{prefix}{label} has {array.shape[0]} samples (n_samples={array.shape[0]}); at least {min_rows} are needed")
+    return array
+
+
+def column_names(owner: str, names: Any, n_columns: int) -> list[str]:
+    """The names of ``n_columns`` columns: ``names`` checked (one per column, distinct), or
+    x0, x1, ... when None."""
+    names = [f"x{i}" for i in range(n_columns)] if names is None else list(names)
+    if len(names) != n_columns:
+        raise DataError(f"{owner}: {len(names)} names for {n_columns} columns")
+    if len(set(names)) != len(names):
+        raise DataError(f"{owner}: duplicate names in {names}; each column needs its own name")
+    return names
+
+
 def check_finite_values(owner: str, label: str, array: np.ndarray, names: list[str] | None = None) -> None:
     """Raise a DataError at the first NaN or infinity of a (samples, ...) array, naming the
     row and column as the array is indexed (from 0) and, given names, the column's name.

@@ -20,7 +20,7 @@ from physlens.methods.base import (
     Interpretation,
     Method,
     Taxonomy,
-    check_finite_values,
+    as_samples,
     nonnegative_int,
     positive_int,
     positive_number,
@@ -72,21 +72,14 @@ class _DynamicsBase(Method):
 
     def _check_states(self, states, derivatives, n_coordinates):
         owner = type(self).__name__
-        try:
-            states = np.asarray(states, dtype=float)
-            derivatives = np.asarray(derivatives, dtype=float)
-        except (TypeError, ValueError):
-            raise DataError(f"{owner}: states and derivatives must be numeric") from None
-        if states.ndim != 2 or states.shape[1] % 2:
-            raise DataError(f"{owner}: states must be 2-D (samples, q... then p...) with an even number of columns, got shape {states.shape}")
+        states = as_samples(owner, "states", states, min_rows=10)
+        if states.shape[1] % 2:
+            raise DataError(f"{owner}: states must have an even number of columns (q... then p...), got shape {states.shape}")
+        derivatives = as_samples(owner, "derivatives", derivatives, n_rows=states.shape[0])
         if derivatives.shape != states.shape:
             raise DataError(f"{owner}: derivatives must have the states' shape {states.shape}, got {derivatives.shape}")
         if n_coordinates is not None and 2 * n_coordinates != states.shape[1]:
             raise DataError(f"{owner}: n_coordinates={n_coordinates} but states have {states.shape[1]} columns (need 2 x n_coordinates)")
-        for label, array in (("states", states), ("derivatives", derivatives)):
-            check_finite_values(owner, label, array)
-        if states.shape[0] < 10:
-            raise DataError(f"{owner}: {states.shape[0]} samples; at least 10 are needed")
         return states, derivatives
 
     @staticmethod

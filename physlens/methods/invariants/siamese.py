@@ -30,7 +30,8 @@ from physlens.methods.base import (
     Interpretation,
     Method,
     Taxonomy,
-    check_finite_values,
+    as_samples,
+    column_names,
     fraction,
     nonnegative_number,
     one_of,
@@ -169,19 +170,12 @@ class SiameseInvariants(Method):
 
     def _check_events(self, X, events, names):
         owner = type(self).__name__
-        try:
-            X = np.asarray(X, dtype=float)
-        except (TypeError, ValueError):
-            raise DataError(f"{owner}: X must be numeric") from None
+        shape = np.shape(X)
+        names = column_names(owner, names, shape[1]) if len(shape) == 2 else None
+        X = as_samples(owner, "X", X, names=names)
         events = np.asarray(events)
-        if X.ndim != 2:
-            raise DataError(f"{owner}: X must be 2-D (samples, variables), got shape {X.shape}")
         if events.shape != (X.shape[0],):
             raise DataError(f"{owner}: events must have one id per sample ({X.shape[0]}), got shape {events.shape}")
-        names = list(names) if names is not None else [f"x{i}" for i in range(X.shape[1])]
-        if len(names) != X.shape[1]:
-            raise DataError(f"{owner}: {len(names)} names for {X.shape[1]} columns")
-        check_finite_values(owner, "X", X, names)
         ids, counts = np.unique(events, return_counts=True)
         if (counts < 2).sum() > 0:
             lonely = ids[counts < 2][0].item()

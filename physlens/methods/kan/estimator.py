@@ -25,7 +25,6 @@ from typing import Sequence
 import numpy as np
 import sympy
 
-from physlens.errors import DataError
 from physlens.expr import symbols_for
 from physlens.methods._torch import torch_threads
 from physlens.methods.base import (
@@ -33,7 +32,8 @@ from physlens.methods.base import (
     Interpretation,
     Method,
     Taxonomy,
-    check_finite_values,
+    as_samples,
+    column_names,
     nonnegative_int,
     nonnegative_number,
     positive_int,
@@ -159,21 +159,9 @@ class KolmogorovArnoldNetwork(Method):
 
     def _check_data(self, X, y, names):
         owner = type(self).__name__
-        try:
-            X = np.asarray(X, dtype=float)
-            y = np.asarray(y, dtype=float)
-        except (TypeError, ValueError):
-            raise DataError(f"{owner}: X and y must be numeric") from None
-        if X.ndim != 2 or y.shape != (X.shape[0],):
-            raise DataError(f"{owner}: X must be (samples, variables) and y (samples,), got {X.shape} and {y.shape}")
-        check_finite_values(owner, "X", X)
-        check_finite_values(owner, "y", y)
-        if X.shape[0] < 20:
-            raise DataError(f"{owner}: {X.shape[0]} rows; at least 20 are needed")
-        names = list(names) if names is not None else [f"x{i}" for i in range(X.shape[1])]
-        if len(names) != X.shape[1]:
-            raise DataError(f"{owner}: {len(names)} names for {X.shape[1]} columns")
-        return X, y, names
+        X = as_samples(owner, "X", X, min_rows=20)
+        y = as_samples(owner, "y", y, ndim=1, n_rows=X.shape[0])
+        return X, y, column_names(owner, names, X.shape[1])
 
     def fit_dataset(self, dataset) -> "KolmogorovArnoldNetwork":
         return self.fit(dataset.X, dataset.y, names=dataset.input_names)

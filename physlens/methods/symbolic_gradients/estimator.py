@@ -43,7 +43,8 @@ from physlens.methods.base import (
     Interpretation,
     Method,
     Taxonomy,
-    check_finite_values,
+    as_samples,
+    column_names,
     fraction,
     nonnegative_number,
     optional,
@@ -164,35 +165,18 @@ class SymbolicGradients(Method):
     # -- validation ----------------------------------------------------------------
     def _check_samples(self, X, names):
         owner = type(self).__name__
-        try:
-            X = np.asarray(X, dtype=float)
-        except (TypeError, ValueError):
-            raise DataError(f"{owner}: X must be a numeric array") from None
-        if X.ndim != 2:
-            raise DataError(f"{owner}: X must be a 2-D array (samples, variables), got shape {X.shape}")
-        check_finite_values(owner, "X", X)
-        if X.shape[0] < 10:
-            raise DataError(f"{owner}: {X.shape[0]} samples; at least 10 are needed")
-        names = list(names) if names is not None else [f"x{i}" for i in range(X.shape[1])]
-        if len(names) != X.shape[1]:
-            raise DataError(f"{owner}: {len(names)} names for {X.shape[1]} columns")
-        if len(set(names)) != len(names):
-            raise DataError(f"{owner}: duplicate names in {names}")
-        return X, names
+        X = as_samples(owner, "X", X, min_rows=10)
+        return X, column_names(owner, names, X.shape[1])
 
     # -- fitting --------------------------------------------------------------------
     def fit(self, X, gradients, names: Sequence[str] | None = None) -> "SymbolicGradients":
         self._validate_parameters()
         X, names = self._check_samples(X, names)
-        try:
-            gradients = np.asarray(gradients, dtype=float)
-        except (TypeError, ValueError):
-            raise DataError("SymbolicGradients: gradients must be a numeric array") from None
-        if gradients.ndim == 2:
-            gradients = gradients[:, :, None]
-        if gradients.ndim != 3 or gradients.shape[:2] != X.shape:
+        gradients = np.asarray(gradients)
+        gradients = as_samples("SymbolicGradients", "gradients", gradients[:, :, None] if gradients.ndim == 2 else gradients,
+                               ndim=3, n_rows=X.shape[0])
+        if gradients.shape[1] != X.shape[1]:
             raise DataError(f"SymbolicGradients: gradients must have shape {X.shape} or {X.shape + ('m',)}, got {gradients.shape}")
-        check_finite_values("SymbolicGradients", "gradients", gradients)
         rng = rng_from(self.random_state)
         if X.shape[0] > self.max_samples:
             rows = rng.choice(X.shape[0], self.max_samples, replace=False)
