@@ -180,6 +180,7 @@ class Method(BaseEstimator):
     taxonomy: ClassVar[Taxonomy]
     consumes: ClassVar[str] = "table"
     interpretation_kind: ClassVar[str] = "equation"
+    required_arrays: ClassVar[tuple[str, ...]] = ()  # arrays fit_dataset reads, checked by applicable_to
     # name -> (predicate, what is valid): the one table fit() checks through
     # _validate_parameters(); predicates below (positive_int, ...) are shared by all methods.
     parameter_rules: ClassVar[dict[str, tuple[Callable[[Any], bool], str]]] = {}
@@ -204,6 +205,10 @@ class Method(BaseEstimator):
             return f"{cls.__name__} consumes datasets of kind {cls.consumes!r}, not {kind!r}"
         if cls.fit_dataset is Method.fit_dataset:
             return f"{cls.__name__} fits from arrays only, not from a Dataset"
+        missing = [name for name in cls.required_arrays if name not in getattr(dataset, "arrays", {})]
+        if missing:
+            return (f"{cls.__name__} needs a {cls.consumes!r} dataset with {', '.join(cls.required_arrays)}; "
+                    f"{', '.join(missing)} missing (it has {', '.join(getattr(dataset, 'arrays', {}))})")
         return None
 
     def _check_applicable(self, dataset) -> None:

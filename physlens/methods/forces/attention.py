@@ -83,13 +83,6 @@ class NeighbourAttention(Method):
         self.grid_points = grid_points
         self.random_state = random_state
 
-    @classmethod
-    def applicable_to(cls, dataset) -> str | None:
-        reason = super().applicable_to(dataset)
-        if reason is None and not {"positions", "velocities", "next_velocities"} <= set(dataset.arrays):
-            reason = f"NeighbourAttention needs a 'particles' dataset with positions, velocities, next_velocities; got {', '.join(dataset.arrays)}"
-        return reason
-
     def fit_dataset(self, dataset) -> "NeighbourAttention":
         self._check_applicable(dataset)
         box = self.box if self.box is not None else dataset.provenance.get("box")

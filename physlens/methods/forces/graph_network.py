@@ -181,13 +181,6 @@ class GraphNetwork(Method):
         self.sr_evaluations = sr_evaluations
         self.random_state = random_state
 
-    @classmethod
-    def applicable_to(cls, dataset) -> str | None:
-        reason = super().applicable_to(dataset)
-        if reason is None and not {"positions", "accelerations"} <= set(dataset.arrays):
-            reason = f"GraphNetwork needs a 'particles' dataset with positions and accelerations, got {', '.join(dataset.arrays)}"
-        return reason
-
     def fit_dataset(self, dataset) -> "GraphNetwork":
         self._check_applicable(dataset)
         return self.fit(
