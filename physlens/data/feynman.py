@@ -120,17 +120,37 @@ def simulate_feynman(
     """Rows sampled uniformly in the table's ranges; target = formula + Gaussian noise
     with std = noise x RMS(target). Truth holds the formula; units are attached."""
     equation = feynman_equation(identifier)
+    return sample_law(equation.output, equation.variables, equation.units, equation.truth_expression,
+                      n_samples=n_samples, noise=noise, rng=rng, simulator="feynman", identifier=identifier)
+
+
+def sample_law(
+    output: str,
+    variables: tuple[tuple[str, float, float], ...],
+    units: dict,
+    truth: sympy.Expr,
+    *,
+    n_samples: int,
+    noise: float,
+    rng: np.random.Generator | int | None,
+    simulator: str,
+    identifier: str,
+) -> Dataset:
+    """A table of a law output = truth(inputs): each input (name, low, high) sampled
+    uniformly in its range, the target with Gaussian noise of std = noise x RMS(target),
+    units from ``units`` (name -> unit text), the truth attached. Shared by the Feynman
+    table and the held-out laws (:mod:`physlens.data.heldout_laws`)."""
     rng = np.random.default_rng(rng)
-    columns = {name: rng.uniform(low, high, n_samples) for name, low, high in equation.variables}
-    truth = equation.truth_expression
-    clean = real_values(to_function(truth, equation.names)(*columns.values()), n_samples)
-    columns[equation.output] = add_noise(clean, noise, rng)
-    variables = [Variable(n, equation.units[n], "input") for n in equation.names]
-    variables.append(Variable(equation.output, equation.units[equation.output], "target"))
+    names = [name for name, _, _ in variables]
+    columns = {name: rng.uniform(low, high, n_samples) for name, low, high in variables}
+    clean = real_values(to_function(truth, names)(*columns.values()), n_samples)
+    columns[output] = add_noise(clean, noise, rng)
+    roles = [Variable(n, units[n], "input") for n in names]
+    roles.append(Variable(output, units[output], "target"))
     return Dataset(
         columns,
-        tuple(variables),
-        truth=Truth(equations={equation.output: truth}),
-        provenance={"simulator": "feynman", "equation": identifier, "noise": noise, "n_samples": n_samples},
-        name=f"feynman {identifier}",
+        tuple(roles),
+        truth=Truth(equations={output: truth}),
+        provenance={"simulator": simulator, "equation": identifier, "noise": noise, "n_samples": n_samples},
+        name=f"{simulator} {identifier}",
     )

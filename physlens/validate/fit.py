@@ -8,13 +8,23 @@ import numpy as np
 from physlens.validate.verdict import Verdict
 
 
-def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Coefficient of determination; -inf for non-finite predictions."""
+def r2_score(y_true: np.ndarray, y_pred: np.ndarray, *, constant_target: float | None = None) -> float:
+    """Coefficient of determination 1 - SS_res / SS_tot, with its edge cases explicit:
+
+    - a prediction that is not finite on some row (NaN, inf) scores -inf: it is no law;
+    - a constant target (SS_tot = 0) has no variance to explain. By default it scores
+      1.0 when the prediction matches it (to numpy's ``allclose``) and -inf otherwise, as
+      a law is judged; a caller scoring how much of a quantity is explained (a latent
+      parameter that does not vary) passes ``constant_target`` (0.0: nothing explained);
+    - the score is unbounded below: a prediction worse than the mean is negative.
+    """
     y_true, y_pred = np.asarray(y_true, float), np.asarray(y_pred, float)
     if not np.all(np.isfinite(y_pred)):
         return float("-inf")
     variance = np.sum((y_true - y_true.mean()) ** 2)
     if variance == 0:
+        if constant_target is not None:
+            return float(constant_target)
         return 1.0 if np.allclose(y_true, y_pred) else float("-inf")
     return float(1.0 - np.sum((y_true - y_pred) ** 2) / variance)
 

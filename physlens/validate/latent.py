@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from physlens.errors import DataError
+from physlens.validate.fit import r2_score
 from physlens.validate.verdict import Verdict
 
 
@@ -36,12 +37,6 @@ def kl_per_unit(mean: np.ndarray, log_variance: np.ndarray) -> np.ndarray:
     return 0.5 * np.mean(mean**2 + np.exp(log_variance) - log_variance - 1.0, axis=0)
 
 
-def r2_score(truth: np.ndarray, prediction: np.ndarray) -> float:
-    truth = np.asarray(truth, dtype=float)
-    total = np.sum((truth - truth.mean()) ** 2)
-    return float(1.0 - np.sum((truth - prediction) ** 2) / total) if total > 0 else 0.0
-
-
 def monotone_r2(z, p) -> float:
     """R^2 of the parameter predicted by the best monotone function of the latent unit."""
     from sklearn.isotonic import IsotonicRegression
@@ -50,7 +45,7 @@ def monotone_r2(z, p) -> float:
     best = -np.inf
     for increasing in (True, False):
         fit = IsotonicRegression(increasing=increasing, out_of_bounds="clip").fit(z, p)
-        best = max(best, r2_score(p, fit.predict(z)))
+        best = max(best, r2_score(p, fit.predict(z), constant_target=0.0))
     return float(best)
 
 
@@ -79,7 +74,7 @@ def parameter_r2(latents: np.ndarray, p, *, degree: int = 5) -> float:
         return 0.0
     model = make_pipeline(StandardScaler(), PolynomialFeatures(degree), LinearRegression())
     model.fit(latents[::2], p[::2])
-    return r2_score(p[1::2], model.predict(latents[1::2]))
+    return r2_score(p[1::2], model.predict(latents[1::2]), constant_target=0.0)
 
 
 def active_units_verdict(n_active: int, expected: int) -> Verdict:

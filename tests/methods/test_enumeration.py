@@ -5,7 +5,9 @@ import pytest
 import sympy
 
 from physlens.expr import parse_expression
-from physlens.methods.enumeration import NOISY, SAMPLE_POINTS, enumerate_expressions, noise_share, rows_clear_of_noise, separable_laws
+from physlens.methods.symbolic.enumeration import SAMPLE_POINTS, enumerate_expressions
+from physlens.methods.symbolic.noise import NOISY, noise_share, rows_clear_of_noise
+from physlens.methods.symbolic.separability import separable_laws
 from physlens.validate.symbolic import exact_match
 
 

@@ -1,23 +1,15 @@
-"""Structure discovery on a surrogate, on Feynman laws with known structure."""
+"""Translational symmetry probed on a surrogate, on Feynman laws with known structure."""
 
 import pytest
 
 from physlens.data.feynman import simulate_feynman
-from physlens.methods.structure import fit_surrogate, separable_splits, translational_symmetries
+from physlens.methods.symbolic.structure import fit_surrogate, translational_symmetries
 
 
 def surrogate_of(identifier):
     dataset = simulate_feynman(identifier, n_samples=3000, rng=0)
     dims = {v.name: v.dimension for v in dataset.variables}
     return dataset, dims, fit_surrogate(dataset.X, dataset.y, random_state=0)
-
-
-def test_coulomb_is_multiplicatively_separable():
-    dataset, _, surrogate = surrogate_of("I.12.2")  # F = q1 q2 / (4 pi eps r^2)
-    splits = separable_splits(surrogate, dataset.input_names, multiplicative=True)
-    split_off = {tuple(left) for left, _, _ in splits}
-    assert {("q1",), ("q2",), ("epsilon",), ("r",)} <= split_off
-    assert separable_splits(surrogate, dataset.input_names, multiplicative=False) == []
 
 
 def test_distance_has_translational_symmetries():
@@ -29,7 +21,6 @@ def test_distance_has_translational_symmetries():
 def test_weighted_mean_has_no_false_structure():
     dataset, dims, surrogate = surrogate_of("I.18.4")  # r = (m1 r1 + m2 r2) / (m1 + m2)
     assert translational_symmetries(surrogate, dataset.input_names, dims) == []
-    assert separable_splits(surrogate, dataset.input_names, multiplicative=True) == []
 
 
 @pytest.mark.slow

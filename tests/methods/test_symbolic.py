@@ -19,7 +19,7 @@ def exact(method):
 
 def test_equation_of_motion_recovered_exactly_with_units():
     dataset = simulate_oscillator_accelerations(10, 10, rng=0)
-    method = SymbolicRegressor(budget=5, random_state=0).fit_dataset(dataset)
+    method = SymbolicRegressor(budget=5, evaluations=5_000, random_state=0).fit_dataset(dataset)
     assert method.found_
     assert exact(method)
     assert sympy.simplify(method.equation_ - dataset.truth.equations["a"]) == 0
@@ -30,7 +30,7 @@ def test_equation_of_motion_recovered_exactly_with_units():
 
 def test_period_recovered_and_amplitude_left_out():
     dataset = simulate_oscillator_periods(30, rng=1)
-    method = SymbolicRegressor(budget=5, random_state=0).fit_dataset(dataset)
+    method = SymbolicRegressor(budget=5, evaluations=5_000, random_state=0).fit_dataset(dataset)
     assert exact(method)
     assert sympy.Symbol("A", real=True) not in method.equation_.free_symbols
 
@@ -72,7 +72,7 @@ def test_inconsistent_candidates_are_flagged_when_units_cannot_make_the_target(r
 
 def test_predict_matches_equation():
     dataset = simulate_oscillator_accelerations(6, 10, rng=0)
-    method = SymbolicRegressor(budget=4, random_state=0).fit_dataset(dataset)
+    method = SymbolicRegressor(budget=4, evaluations=5_000, random_state=0).fit_dataset(dataset)
     np.testing.assert_allclose(method.predict(dataset.X), -dataset["k"] * dataset["x"] / dataset["m"], rtol=1e-9)
 
 
@@ -90,7 +90,7 @@ def test_pareto_front_is_monotone():
         ({"budget": 0}, "budget=0"),
         ({"budget": float("nan")}, "budget=nan"),
         ({"validation_fraction": 0.9}, "validation_fraction=0.9"),
-        ({"functions": "sqrt,gamma"}, "unknown function 'gamma'"),
+        ({"functions": "sqrt,gamma"}, "functions='sqrt,gamma'.*among abs, acos"),
         ({"random_state": -1}, "random_state=-1"),
     ],
 )
@@ -206,19 +206,6 @@ def test_refit_leaves_a_start_outside_the_domain_of_sqrt(rng):
     assert np.mean((predicts(refit, names, X) - y) ** 2) < 1e-12 * np.var(y)
 
 
-def test_constants_equal_to_round_off_become_one_and_factor():
-    # II.6.15a as a fit returned it: two constants 1e-17 apart kept sqrt(c x**2 + c' y**2)
-    # from being seen as 3/(4 pi) sqrt(x**2 + y**2)
-    from physlens.methods.symbolic import _simplify
-
-    p_d, x, y, z, epsilon, r = (sympy.Symbol(n, real=True) for n in ["p_d", "x", "y", "z", "epsilon", "r"])
-    c1, c2 = sympy.Float("0.056993165798814999", 17), sympy.Float("0.056993165798815006", 17)
-    fitted = p_d * sympy.sqrt(c1 * x**2 + c2 * y**2) * sympy.Abs(z) / (epsilon * r**5)
-    truth = 3 * p_d * z * sympy.sqrt(x**2 + y**2) / (4 * sympy.pi * epsilon * r**5)
-    assert not exact_match(fitted, truth)
-    assert exact_match(_simplify(fitted), truth)
-
-
 def test_a_constant_that_noise_split_in_two_snaps_as_one(rng):
     # II.6.15a's 3/(4 pi) * sqrt(x**2 + y**2): a fit on noisy data writes it as
     # sqrt(c1*x**2 + c2*y**2) with c1 and c2 apart in the fourth digit; neither is a
@@ -228,7 +215,8 @@ def test_a_constant_that_noise_split_in_two_snaps_as_one(rng):
     clean = 3 / (4 * np.pi) * np.sqrt(x**2 + y**2)
     target = clean + 0.01 * np.sqrt(np.mean(clean**2)) * rng.normal(size=len(x))
     names = ["x", "y"]
-    fitted = parse_expression("sqrt(0.056995098244370768*x**2 + 0.056988162396708758*y**2)", names)
+    c = (3 / (4 * np.pi)) ** 2
+    fitted = parse_expression(f"sqrt({c * (1 + 6e-5)!r}*x**2 + {c * (1 - 6e-5)!r}*y**2)", names)
     snapped = snap_on_data(fitted, names, (X[:3000], target[:3000]), (X[3000:], target[3000:]))
     assert exact_match(snapped, parse_expression("3*sqrt(x**2 + y**2)/(4*pi)", names), snap=False)
 
@@ -238,13 +226,15 @@ def test_relativistic_energy_recovered_from_noisy_data():
     # factor (1/cos, exp of 1/cos) fit within the noise; the law, with constants 1.001 and
     # 1.003 as fitted, is judged as it would be snapped, and wins
     dataset = simulate_feynman("I.48.2", n_samples=6000, noise=0.01, rng=0)
-    method = SymbolicRegressor(budget=20, random_state=0).fit_dataset(dataset)
+    method = SymbolicRegressor(budget=20, evaluations=20_000, random_state=0).fit_dataset(dataset)
     assert exact(method)
 
 
 def test_a_rational_law_with_a_pole_recovered_from_noisy_data():
     # II.11.28 at 1% noise: approximants (exp of a sum, a log of cos) fit within the noise;
     # enumeration's pole at pi, refitted, becomes the pole at 3 and wins
+    # (on the clock: under an evaluation budget enumeration stops at 7 nodes, and an
+    # approximant within the noise, 7/9 exp(z + cos(sin z)/4), wins instead)
     dataset = simulate_feynman("II.11.28", n_samples=10000, noise=0.01, rng=0)
     method = SymbolicRegressor(budget=20, random_state=0).fit_dataset(dataset)
     assert exact(method)

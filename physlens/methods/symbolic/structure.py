@@ -1,19 +1,22 @@
-"""Structure discovery on a smooth surrogate of the data, after AI Feynman (Udrescu &
+"""Structure found on a smooth surrogate of the data, after AI Feynman (Udrescu &
 Tegmark, Sci. Adv. 2020): a neural network is fitted to the table and probed for
-translational symmetry f(x_i + a, x_j + a) = f(x_i, x_j), scaling symmetry
-f(l x_i, l x_j) = f(x_i, x_j), and additive / multiplicative separability
-f(x) = g(x_A) + h(x_B) or g(x_A) * h(x_B). Each test is normalised by how much the
+translational symmetry f(x_i + a, x_j + a) = f(x_i, x_j); a symmetric pair then enters
+the search as its difference x_i - x_j. The test is normalised by how much the
 surrogate changes under a comparable non-symmetric move, so the surrogate's own error
-does not decide the answer."""
+does not decide the answer. (Separability is tested on the data themselves, in
+:mod:`.separability`.)"""
 
 from __future__ import annotations
 
 import itertools
+import warnings
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
 import numpy as np
+import sympy
 
+from physlens.expr import symbols_for
 from physlens.units import Dimension
 
 SYMMETRY_TOLERANCE = 0.05
@@ -30,7 +33,6 @@ class Surrogate:
 
 def fit_surrogate(X: np.ndarray, y: np.ndarray, *, random_state: int | None = None, max_rows: int = 1000) -> Surrogate:
     """A tanh MLP on standardised inputs and target (smooth, so differences are meaningful)."""
-    import warnings
 
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPRegressor
@@ -63,6 +65,8 @@ def fit_surrogate(X: np.ndarray, y: np.ndarray, *, random_state: int | None = No
 
 
 def _relative_change(surrogate: Surrogate, moved: np.ndarray, reference: np.ndarray) -> float:
+    """How much the surrogate changes under the symmetric move, relative to a comparable
+    move that breaks the symmetry."""
     base = surrogate.predict(surrogate.X)
     symmetric = np.mean(np.abs(surrogate.predict(moved) - base))
     baseline = np.mean(np.abs(surrogate.predict(reference) - base))
@@ -91,55 +95,37 @@ def translational_symmetries(
     return sorted(found, key=lambda item: item[2])
 
 
-def scaling_symmetries(
-    surrogate: Surrogate, names: list[str], dimensions: Mapping[str, Dimension] | None = None
-) -> list[tuple[str, str, float]]:
-    """Pairs on which f depends only through x_i / x_j (positive inputs only)."""
-    X = surrogate.X
-    found = []
-    for i, j in itertools.combinations(range(len(names)), 2):
-        if np.any(X[:, [i, j]] <= 0) or (dimensions is not None and dimensions[names[i]] != dimensions[names[j]]):
-            continue
-        moved, reference = X.copy(), X.copy()
-        moved[:, [i, j]] *= 1.2
-        reference[:, i] *= 1.2
-        score = _relative_change(surrogate, moved, reference)
-        if score < SYMMETRY_TOLERANCE:
-            found.append((names[i], names[j], score))
-    return sorted(found, key=lambda item: item[2])
+def differences_for_symmetries(X: np.ndarray, y: np.ndarray, names: list[str], dims, rng: np.random.Generator):
+    """Replace each translationally symmetric pair (x_i, x_j) by d = x_i - x_j.
 
-
-def separability(surrogate: Surrogate, left: list[int], *, multiplicative: bool = False, rng=None) -> float:
-    """Score of f(x) = g(x_left) (+ or *) h(x_rest): the mean |f(a,b) + f(a',b') - f(a,b') - f(a',b)|
-    relative to |f(a,b) - f(a',b')| (on log|f| for the multiplicative test). Near 0 means separable."""
-    rng = np.random.default_rng(0 if rng is None else rng)
-    X = surrogate.X
-    partner = X[rng.permutation(len(X))]
-    mask = np.zeros(X.shape[1], dtype=bool)
-    mask[left] = True
-    mixed_1 = np.where(mask, X, partner)  # (a, b')
-    mixed_2 = np.where(mask, partner, X)  # (a', b)
-    values = [surrogate.predict(points) for points in (X, partner, mixed_1, mixed_2)]
-    if multiplicative:
-        if any(np.any(v <= 0) for v in values) and any(np.any(v >= 0) for v in values):
-            return np.inf
-        values = [np.log(np.abs(v)) for v in values]
-    f_ab, f_a2b2, f_ab2, f_a2b = values
-    interaction = np.mean(np.abs(f_ab + f_a2b2 - f_ab2 - f_a2b))
-    spread = np.mean(np.abs(f_ab - f_a2b2))
-    return float(interaction / spread) if spread > 0 else np.inf
-
-
-def separable_splits(surrogate: Surrogate, names: list[str], *, multiplicative: bool) -> list[tuple[list[str], list[str], float]]:
-    """Splits of the inputs into two non-empty sets that pass the separability test:
-    every split for up to 6 inputs, single inputs split off for more."""
-    n = len(names)
-    splits = []
-    for size in range(1, (n // 2 if n <= 6 else 1) + 1):
-        for left in itertools.combinations(range(n), size):
-            if size == n - size and 0 not in left:
-                continue  # each balanced split once
-            score = separability(surrogate, list(left), multiplicative=multiplicative)
-            if score < SYMMETRY_TOLERANCE:
-                splits.append(([names[i] for i in left], [names[i] for i in range(n) if i not in left], score))
-    return sorted(splits, key=lambda item: item[2])
+    Returns the new inputs, names, dimensions, the map from each new symbol back to its
+    difference of user variables, and the symmetries found (the estimator's
+    ``symmetries_``)."""
+    surrogate_seed = int(rng.integers(2**31))
+    if dims is not None and len({dims[n] for n in names}) == len(names):
+        return X, names, dims, {}, []  # only inputs of like units can enter as a difference: none here
+    surrogate = fit_surrogate(X, y, random_state=surrogate_seed)
+    pairs, used = [], set()
+    for a, b, score in translational_symmetries(surrogate, names, dims):
+        if a not in used and b not in used:
+            pairs.append((a, b, score))
+            used |= {a, b}
+    symmetries = [{"kind": "translation", "variables": [a, b], "score": score} for a, b, score in pairs]
+    if not pairs:
+        return X, names, dims, {}, symmetries
+    symbols = symbols_for(names)
+    kept = [n for n in names if n not in used]
+    columns = [X[:, names.index(n)] for n in kept]
+    new_names = list(kept)
+    new_dims = {n: dims[n] for n in kept} if dims is not None else None
+    back = {}
+    for a, b, _ in pairs:
+        difference = f"{a}_minus_{b}"
+        while difference in names:
+            difference += "_"
+        columns.append(X[:, names.index(a)] - X[:, names.index(b)])
+        new_names.append(difference)
+        if new_dims is not None:
+            new_dims[difference] = dims[a]
+        back[sympy.Symbol(difference, real=True)] = symbols[a] - symbols[b]
+    return np.column_stack(columns), new_names, new_dims, back, symmetries
