@@ -64,6 +64,7 @@ class NeighbourAttention(Method):
 
     taxonomy = Taxonomy(origin="intrinsic", mechanism="mechanistic", scope="global", aim="discovering", level="low")
     consumes: ClassVar[str] = "particles"
+    required_arrays = ("positions", "velocities", "next_velocities")
     interpretation_kind: ClassVar[str] = "force_law"
     parameter_rules = {
         "hidden": (positive_int, "an integer >= 1"),

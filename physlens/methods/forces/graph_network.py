@@ -145,6 +145,7 @@ class GraphNetwork(Method):
 
     taxonomy = Taxonomy(origin="post-hoc", mechanism="mechanistic", scope="global", aim="discovering", level="low")
     consumes: ClassVar[str] = "particles"
+    required_arrays = ("positions", "accelerations")
     interpretation_kind: ClassVar[str] = "force_law"
     parameter_rules = {
         **{name: (positive_int, "an integer >= 1") for name in ("message_dim", "hidden", "steps", "batch_size", "sr_edges")},
