@@ -119,3 +119,31 @@ def bench_table(
         typer.echo("\nmisses:")
         typer.echo(misses.reindex(columns=["method", "noise", "seed", "equation", "r2_test", "equation_found", *(["reason"] if reasons else [])])
                    .to_string(index=False))
+
+
+@bench_app.command("report")
+def bench_report(
+    records: Path = typer.Option(None, "--records", help="Folder of benchmark records (default: benchmarks/records of this checkout); RESULTS.md and HISTORY.md go in its parent folder."),
+    check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if RESULTS.md or HISTORY.md differ from what the records give (for CI)."),
+    json_output: bool = typer.Option(False, "--json", help="One JSON object: the newest record of each family (headline and provenance)."),
+) -> None:
+    """Regenerate benchmarks/RESULTS.md and benchmarks/HISTORY.md from the committed benchmark records.
+
+    Example: physlens bench report --check
+    """
+    from physlens.bench.records import read_records, records_directory
+    from physlens.bench.report import newest_by_family, stale_files, write_report
+    from physlens.cli._common import print_json
+
+    folder = records or records_directory()
+    if json_output:
+        print_json({"families": [{k: v for k, v in record.items() if k not in ("rows", "tables")}
+                                 for record in newest_by_family(read_records(folder))]})
+        return
+    if check:
+        stale = stale_files(folder)
+        for path in stale:
+            typer.echo(f"{path} differs from what the records give; run `physlens bench report` and commit it", err=True)
+        raise typer.Exit(1 if stale else 0)
+    for path in write_report(folder):
+        typer.echo(f"wrote {path}")
