@@ -118,9 +118,26 @@ def write_record(family: str, title: str, *, rows: Sequence[dict], headline: Seq
     folder = Path(directory) if directory is not None else records_directory()
     path = folder / family / f"{now:%Y%m%dT%H%M%SZ}-{commit}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(_jsonable(record), indent=1, default=str) + "\n", encoding="utf-8")
+    path.write_text(_dumps(_jsonable(record)), encoding="utf-8")
     print(f"record written to {path}", flush=True)
     return path
+
+
+def _dumps(record: dict[str, Any]) -> str:
+    """JSON with one line per field and one line per row (a run of a thousand rows stays readable)."""
+    def rows(items: Sequence, indent: str) -> str:
+        return "[]" if not items else "[\n" + ",\n".join(indent + json.dumps(item, default=str) for item in items) + "\n" + indent[:-1] + "]"
+
+    fields = []
+    for key, value in record.items():
+        if key in ("rows", "headline"):
+            text = rows(value, "  ")
+        elif key == "tables":
+            text = "{" + ",".join(f"\n  {json.dumps(name)}: {rows(table, '   ')}" for name, table in value.items()) + ("\n }" if value else "}")
+        else:
+            text = json.dumps(value, default=str)
+        fields.append(f" {json.dumps(key)}: {text}")
+    return "{\n" + ",\n".join(fields) + "\n}\n"
 
 
 def read_record(path: str | Path) -> dict[str, Any]:
