@@ -20,6 +20,7 @@ def bench_feynman(
     budget: float = typer.Option(60.0, "--budget", min=1.0, help="Seconds per equation and method."),
     methods: str = typer.Option("physlens,operon", "--methods", help="Comma-separated: physlens, physlens-no-units, physlens-no-structure, physlens-no-enumeration, physlens-no-separability, operon, operon-default, gplearn."),
     samples: int = typer.Option(10_000, "--samples", min=20, help="Training rows per equation."),
+    evaluations: int = typer.Option(None, "--evaluations", min=1000, help="Bound each search by this many model evaluations instead of the clock (one thread; a seed gives the same answer on any machine). Not for gplearn."),
     store: Path = typer.Option(None, "--store", help="Results store (SQLite); each finished run is committed at once."),
     resume: bool = typer.Option(False, "--resume", help="Continue a run into a store that already holds some of its records: only the missing runs are done. Without it, such a store is an error."),
     workers: int = typer.Option(1, "--workers", min=1, help="Parallel runs: 1 runs here without Dask; N starts a local Dask cluster of N processes (one thread each, loopback only)."),
@@ -43,7 +44,7 @@ def bench_feynman(
     check_cluster_options(workers, scheduler)
     runs = plan_feynman(equations=[e.strip() for e in equations.split(",")] if equations else None, noises=noise,
                         seeds=range(seeds), methods=[m.strip() for m in methods.split(",")], budget=budget, n_samples=samples,
-                        threads=1 if workers > 1 else None)
+                        threads=1 if workers > 1 else None, evaluations=evaluations)
     with ResultsStore(store) as results:
         pending = results.pending(runs, resume=resume)
         if not pending:

@@ -45,3 +45,13 @@ def test_exact_share_figures_put_each_method_beside_the_best_peer_per_noise():
     assert figures[("exact recovery, noise 0: physlens", "operon")] == (100.0, 50.0, 2.0)  # the control is left out
     assert figures[("exact recovery, noise 0: operon", "gplearn")] == (50.0, 0.0, None)
     assert figures[("exact recovery, noise 0.1: physlens", "operon")] == (0.0, 100.0, 0.0)
+
+
+def test_bench_feynman_command_refuses_an_evaluation_budget_for_gplearn(tmp_path, capsys):
+    from physlens.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["bench", "feynman", "--equations", "I.12.2", "--methods", "gplearn", "--evaluations", "1000",
+              "--store", str(tmp_path / "b.sqlite")])
+    assert exit_.value.code == 2
+    assert "'gplearn' has no evaluation budget" in capsys.readouterr().err
