@@ -298,7 +298,7 @@ def main() -> None:
     headline = (method_figures(records, "exact support share", score=lambda row: 100.0 * row["exact"], ours=ours, peers=peers, unit="%")
                 + method_figures(records, "mean largest coefficient error", score=lambda row: row["coef_error"], ours=ours,
                                  peers=peers, direction="lower"))
-    write_record("dynamics", "dynamics: governing equations from noisy trajectories", rows=records, headline=headline,
+    write_record("dynamics", "Governing equations from noisy trajectories, physlens vs pysindy", rows=records, headline=headline,
                  seeds=sorted({row["seed"] for row in records}), load_before=load_before, notes=notes,
                  tables={"largest exact noise": largest.reset_index().to_dict("records"), "null checks": null_rows,
                          "Lorenz per seed": [] if per_seed is None else per_seed.to_dict("records"),

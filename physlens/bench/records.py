@@ -111,7 +111,7 @@ def write_record(family: str, title: str, *, rows: Sequence[dict], headline: Seq
     commit = git_commit()
     record = {
         "family": family, "title": title, "commit": commit, "date": now.isoformat().replace("+00:00", "Z"),
-        "machine": machine(), "load_before": list(load_before), "load_after": load_average(),
+        "machine": machine(), "load_before": [round(float(value), 2) for value in load_before], "load_after": load_average(),
         "command": command_line(), "seeds": seeds, "headline": list(headline), "rows": list(rows),
         "tables": dict(tables or {}), "notes": notes,
     }
