@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from _record import append
+from physlens.bench.records import figure, load_average, markdown_table, method_figures, write_record
 from physlens.data.jets import OBSERVABLES, PRONG_VARIABLES, toy_jets
 from physlens.methods.attribution import ClassifierAttributions
 from physlens.validate.attribution import ranking
@@ -62,6 +62,7 @@ def main() -> None:
     parser.add_argument("--prong-steps", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    load_before = load_average()
     rng = np.random.default_rng(args.seed)
     jets = toy_jets(args.jets, rng=rng)
     X = np.column_stack([jets[n] for n in OBSERVABLES])
@@ -78,16 +79,14 @@ def main() -> None:
     peer_seconds = time.perf_counter() - start
     importance = dict(model.importance_)
     importance["sklearn_permutation"] = dict(zip(OBSERVABLES, peer.importances_mean))
-    lines = ["| method | ranking (most important first) | mass first | margin over runner-up | completeness error |", "|---|---|---|---|---|"]
+    rows = []
     for method, values in importance.items():
         order = ranking(values)
         others = max(values[n] for n in order if n != "mass")
-        completeness = model.completeness_.get(method)
-        lines.append(
-            f"| {method} | {', '.join(order)} | {'yes' if order[0] == 'mass' else 'no'} | {values['mass'] / others:.3g}x | "
-            f"{'n/a' if completeness is None else f'{100 * completeness:.2e}%'} |"
-        )
-    lines.append("")
+        rows.append({"method": method, "seed": args.seed, "ranking": ", ".join(order), "mass_first": order[0] == "mass",
+                     "margin_over_runner_up": values["mass"] / others, "completeness_error_pct": None if model.completeness_.get(method) is None
+                     else 100 * model.completeness_[method]})
+    lines = [markdown_table(rows, floatfmt=".3g"), ""]
     lines.append(f"tagger: held-out accuracy {model.test_accuracy_:.4f}; fit + all three physlens attributions {fit_seconds:.0f} s; sklearn permutation_importance {peer_seconds:.0f} s.")
     # closed form of the observable from a tagger that sees only the prong kinematics
     prongs = np.column_stack([jets[n] for n in PRONG_VARIABLES])
@@ -115,20 +114,31 @@ def main() -> None:
             sr_ok = invariant_matches([regressor.equation_], truth, list(PRONG_VARIABLES), prongs[:200])[0].passed
         except (TypeError, ValueError, ZeroDivisionError):
             sr_ok = False
+    closed_forms = [
+        {"method": "symbolic gradients of the logit", "expression": str(ours[0]) if ours else "nothing found", "equals_m2": bool(ours_ok),
+         "seconds": reader_seconds, "timed": "tagger + attributions + symbolic gradients"},
+        {"method": "SymbolicRegressor on logit values", "expression": sr_text, "equals_m2": bool(sr_ok), "seconds": sr_seconds, "timed": "search"},
+    ]
     lines += [
         "",
-        "| closed form of the tagger's observable | expression | equals m^2 = pt1 pt2 dr12^2 up to a monotone map | seconds |",
-        "|---|---|---|---|",
-        f"| symbolic gradients of the logit | `{ours[0] if ours else 'nothing found'}` | {'yes' if ours_ok else 'no'} | {reader_seconds:.0f} (tagger + attributions + symbolic gradients) |",
-        f"| SymbolicRegressor on logit values | `{sr_text}` | {'yes' if sr_ok else 'no'} | {sr_seconds:.0f} |",
+        "Closed form of the tagger's observable (equals m^2 = pt1 pt2 dr12^2 up to a monotone map?):",
+        "",
+        markdown_table(closed_forms, floatfmt=".0f"),
         "",
         f"prong tagger held-out accuracy {reader.test_accuracy_:.4f}; the mass (100 quantile bins) explains {100 * mass_share:.2f}% of its logit's variance; "
         f"closed form read from {reader.closed_form_.n_samples_} training jets with |logit| < 4, mean fraction of its gradient outside the tagger's "
         f"{reader.closed_form_.residuals_[0] if ours else float('nan'):.3g}",
     ]
-    body = f"{args.jets} toy jets, MLP tagger (SiLU 64-64, 1500 full-batch Adam steps; prong tagger {args.prong_steps} steps), 300 explained held-out jets, 100 background jets.\n\n" + "\n".join(lines)
-    print(body, flush=True)
-    append("Attributions of a jet tagger vs the known observable (issue 6)", body)
+    notes = f"{args.jets} toy jets, MLP tagger (SiLU 64-64, 1500 full-batch Adam steps; prong tagger {args.prong_steps} steps), 300 explained held-out jets, 100 background jets."
+    print(notes + "\n\n" + "\n".join(lines), flush=True)
+    headline = method_figures(rows, "mass importance / runner-up", score=lambda row: row["margin_over_runner_up"],
+                              ours=["shap", "integrated_gradients", "permutation"], peers=["sklearn_permutation"], target="mass first (> 1)")
+    headline.append(figure("closed form equals m^2 (symbolic gradients)", "yes" if ours_ok else "no",
+                           peer="SymbolicRegressor on logit values", peer_value="yes" if sr_ok else "no", target="yes"))
+    write_record("attribution", "Attributions of a jet tagger vs the known observable (issue 6)", rows=rows, headline=headline,
+                 seeds=[args.seed], load_before=load_before, tables={"closed forms": closed_forms},
+                 notes=notes + f" Tagger held-out accuracy {model.test_accuracy_:.4f}; prong tagger {reader.test_accuracy_:.4f}; "
+                       f"mass explains {100 * mass_share:.2f}% of the prong tagger's logit variance.")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Interaction strengths from data (issue 5): every method on identical samples.
 
-Parts (run one or all; each appends its own section to benchmarks/RESULTS.md):
+Parts (run one or all; each prints its table and writes its own record to benchmarks/records/):
   spins      Ising, N = 64 spins with sparse random +-J bonds (lattice and random graph),
              n = 10^4: factored attention vs pseudo-likelihood vs mean-field vs a vanilla
              transformer layer.
@@ -17,43 +17,37 @@ Usage: .venv/bin/python benchmarks/couplings.py [--part spins|quantum|particles|
 from __future__ import annotations
 
 import argparse
-import datetime
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
+def _load() -> list[float]:
+    from physlens.bench.records import load_average
+
+    return load_average()
 
 
-def _load() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+def _figures(table: list[dict], group: str, measure: str, *, ours: str, direction: str = "higher", target: str | None = None) -> list[dict]:
+    """``ours`` beside the best other method on ``measure``, within each value of ``group``."""
+    from physlens.bench.records import method_figures
+
+    figures = []
+    for value in dict.fromkeys(row[group] for row in table):
+        rows = [row for row in table if row[group] == value]
+        figures += method_figures(rows, f"{measure}, {group} {value}", score=lambda row: row[measure], ours=[ours],
+                                  peers=[row["method"] for row in rows], direction=direction, target=target)
+    return figures
 
 
-def _table(header: list[str], rows: list[list]) -> str:
-    def cell(v):
-        if isinstance(v, float):
-            return f"{v:.4g}"
-        return str(v)
+def _append(family: str, title: str, notes: str, load_before: list[float], header: list[str], rows: list[list],
+            headline, seed: int) -> None:
+    """Print the part's table and write its record; ``headline(table)`` gives its headline figures."""
+    from physlens.bench.records import markdown_table, write_record
 
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def _append(title: str, body: str, load_before: str) -> None:
-    command = ".venv/bin/python " + " ".join(sys.argv)
-    text = (
-        f"\n## {title} ({datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC)\n\n"
-        f"Command: `{command}`  \n"
-        f"Machine: 2 CPU cores shared with other engineers; torch set to 1 thread (faster than 2 under contention). "
-        f"Load before: `{load_before}`; after: `{_load()}`\n\n{body}\n"
-    )
-    with open(RESULTS, "a", encoding="utf-8") as handle:
-        handle.write(text)
-    print(text, flush=True)
+    table = [dict(zip(header, row)) for row in rows]
+    print(f"{title}\n\n{notes}\n\n{markdown_table(table)}", flush=True)
+    write_record(family, title, rows=table, headline=headline(table), seeds=[seed], load_before=load_before,
+                 notes=notes + " Torch set to 1 thread (faster than 2 under contention).")
 
 
 def _coupling_methods(n: int, seed: int):
@@ -88,14 +82,15 @@ def part_spins(seed: int) -> None:
         for name, (error, auc, seconds) in results.items():
             rows.append([graph, name, error, error / pl, auc, seconds])
         sizes[graph] = int(np.count_nonzero(np.triu(truth)))
-    main = _table(["graph", "method", "rel. error ‖J_hat-J‖/‖J‖", "error / PL error", "edge AUC", "fit s"], rows)
-    body = (
+    header = ["graph", "method", "rel. error ‖J_hat-J‖/‖J‖", "error / PL error", "edge AUC", "fit s"]
+    notes = (
         f"Ising, N = 64, bonds J = +-U[0.5, 1] (half negative), T = 1.5, heat-bath samples (1000 chains, burn-in 200 sweeps, thin 10); "
         f"lattice: periodic 8x8 ({sizes['lattice']} bonds), random: Erdos-Renyi mean degree 3 ({sizes['random']} bonds), n = 10^4. "
         "Truth is J/T. Targets: factored attention within 10% of PL (ratio <= 1.10), clearly better than mean-field, AUC >= 0.99; "
-        "each fit < 5 min. Vanilla transformer layer: d = 16, 2 heads, ~800 AdamW steps of 256 samples, couplings read post hoc.\n\n" + main
+        "each fit < 5 min. Vanilla transformer layer: d = 16, 2 heads, ~800 AdamW steps of 256 samples, couplings read post hoc."
     )
-    _append("Couplings: spins N = 64 (issue 5)", body, load)
+    _append("couplings-spins", "Couplings: spins N = 64 (issue 5)", notes, load, header, rows,
+            lambda table: _figures(table, "graph", header[2], ours="factored attention", direction="lower", target="<= 1.10x pseudo-likelihood"), seed)
 
 
 def part_curves(seed: int) -> None:
@@ -112,13 +107,14 @@ def part_curves(seed: int) -> None:
             error = relative_coupling_error(method.couplings_, truth)
             curve_rows.append([n, name, error, edge_auc(method.couplings_, truth), method.fit_seconds_])
             print(n, name, curve_rows[-1], flush=True)
-    curve = _table(["n samples", "method", "rel. error ‖J_hat-J‖/‖J‖", "edge AUC", "fit s"], curve_rows)
-    body = (
+    header = ["n samples", "method", "rel. error ‖J_hat-J‖/‖J‖", "edge AUC", "fit s"]
+    notes = (
         "Ising, N = 64 on the periodic 8x8 lattice, as in the spins part but a second seed (seed + 1); every method on the "
         "same samples at each n. Factored attention above 20,000 samples: L-BFGS on a random 20,000-sample subset, then "
-        "250 iterations on all samples.\n\n" + curve
+        "250 iterations on all samples."
     )
-    _append("Couplings: error vs number of samples, N = 64 (issue 5)", body, load)
+    _append("couplings-curves", "Couplings: error vs number of samples, N = 64 (issue 5)", notes, load, header, curve_rows,
+            lambda table: _figures(table, "n samples", header[2], ours="factored attention", direction="lower"), seed)
 
 
 def part_quantum(seed: int) -> None:
@@ -139,15 +135,18 @@ def part_quantum(seed: int) -> None:
                 beyond = float(np.abs(method.couplings_[upper]).max())
                 rows.append([model, basis, name, rank_correlation(learned, bonds), float(np.abs(learned).min()), beyond, method.fit_seconds_])
                 print(rows[-1], flush=True)
-    body = (
+    header = ["model", "basis", "method", "rank corr", "min abs NN coupling", "max abs longer-range coupling", "fit s"]
+    for row in rows:  # one group per chain and basis, for the headline
+        row.insert(0, f"{row[0]} {row[1]}")
+    notes = (
         "Open chains of N = 12 qubits, bonds J_i ~ U[0.5, 1.5], ground state by exact diagonalisation (scipy eigsh), "
         "10^4 projective snapshots. TFIM: H = -sum J_i Z_i Z_i+1 - g sum X_i with g = 1; Heisenberg: H = sum J_i sigma_i . sigma_i+1. "
         "What is learned: the effective classical couplings of the snapshot distribution (a classical Ising model fitted to "
         "the measurement outcomes), not the quantum J_i themselves; the score is the Spearman rank correlation between the "
-        "learned nearest-neighbour couplings and the true J_i (target >= 0.9).\n\n"
-        + _table(["model", "basis", "method", "rank corr", "min abs NN coupling", "max abs longer-range coupling", "fit s"], rows)
+        "learned nearest-neighbour couplings and the true J_i (target >= 0.9)."
     )
-    _append("Couplings: quantum chains (issue 5)", body, load)
+    _append("couplings-quantum", "Couplings: quantum chains (issue 5)", notes, load, ["chain", *header], rows,
+            lambda table: _figures(table, "chain", "rank corr", ours="factored attention", target=">= 0.9"), seed)
 
 
 def part_particles(seed: int, laws=("spring", "gravity", "charge"), sr_budget: float = 30.0) -> None:
@@ -171,16 +170,23 @@ def part_particles(seed: int, laws=("spring", "gravity", "charge"), sr_budget: f
         rows.append([force, r2, model.training_r2_, str(exact), str(search_exact), f"`{model.equation_}`",
                      f"`{data.truth.equations['F_x']}`", model.train_seconds_, model.fit_seconds_])
         print(rows[-1], flush=True)
-    body = (
+    header = ["law", "message R2", "network R2 on a", "exact (refitted)", "exact (search only)", "recovered F_x", "true F_x", "train s", "fit s"]
+    notes = (
         "2D, N = 4 bodies, 2000 independent configurations (positions U[0,3]^2, min distance 0.5, masses U[1,3] kg, charges +-U[0.5,1.5] C), "
         "exact accelerations. Graph network: edge MLP (3 x 128, SiLU) on dx, dy, r, m_i, m_j, q_i, q_j -> 2 message components; "
         "node function a_i = W sum_j m_ij / m_i; Adam 3000 steps of 64 configurations. Symbolic regression (physlens "
         f"SymbolicRegressor, {sr_budget:g} s, operators + - * / sqrt) on W m_ij (x-component) for 2000 edges, then its constants refitted on "
         "the measured accelerations. 'message R2' = min over message components of the R2 of a linear fit on the true pair force "
-        "(target >= 0.95); 'exact' = SRBench rule after snapping (target: exact for springs and 1/r^2).\n\n"
-        + _table(["law", "message R2", "network R2 on a", "exact (refitted)", "exact (search only)", "recovered F_x", "true F_x", "train s", "fit s"], rows)
+        "(target >= 0.95); 'exact' = SRBench rule after snapping (target: exact for springs and 1/r^2)."
     )
-    _append("Forces: graph network + symbolic regression (issue 5)", body, load)
+
+    def headline(table):
+        from physlens.bench.records import figure
+
+        return [item for row in table for item in (figure(f"message R2, {row['law']}", row["message R2"], target=">= 0.95"),
+                                                    figure(f"exact law (refitted), {row['law']}", row["exact (refitted)"], target="True"))]
+
+    _append("forces-particles", "Forces: graph network + symbolic regression (issue 5)", notes, load, header, rows, headline, seed)
 
 
 def part_agents(seed: int) -> None:
@@ -195,13 +201,20 @@ def part_agents(seed: int) -> None:
         model = NeighbourAttention(steps=1000, random_state=seed).fit_dataset(data)
         rows.append([radius, model.radius_, relative_error(model.radius_, radius), model.contrast_, model.fit_seconds_])
         print(rows[-1], flush=True)
-    body = (
+    header = ["true R", "learned R", "relative error", "weight contrast (<0.8R / >1.2R)", "fit s"]
+    notes = (
         "Vicsek alignment, 40 agents in a periodic 5 x 5 box, 400 independent snapshots, angular noise 0.1 x U[-pi, pi]. "
         "Neighbour attention: logits f(d) (MLP 2 x 64), softmax over all agents, 1000 Adam steps; radius = where "
-        "w(d)/w(0) falls to 1/2. Target: radius within 5%.\n\n"
-        + _table(["true R", "learned R", "relative error", "weight contrast (<0.8R / >1.2R)", "fit s"], rows)
+        "w(d)/w(0) falls to 1/2. Target: radius within 5%."
     )
-    _append("Agents: neighbour attention radius (issue 5)", body, load)
+
+    def headline(table):
+        from physlens.bench.records import figure
+
+        return [figure(f"relative radius error, R = {row['true R']:g}", row["relative error"], target="<= 0.05", direction="lower")
+                for row in table]
+
+    _append("agents", "Agents: neighbour attention radius (issue 5)", notes, load, header, rows, headline, seed)
 
 
 def main() -> None:

@@ -10,7 +10,8 @@ Methods, on identical data (same trajectories, same term library) in the same ru
 Systems: every built-in simulator (4 trajectories, default sampling) and Lorenz as in the
 issue (sigma 10, rho 28, beta 8/3, dt 0.002, 10 time units, one trajectory from
 (-8, 8, 27)); noise = level x RMS of each state. One record per (system, noise, seed,
-method); the tables are built from the records. Appends to benchmarks/RESULTS.md.
+method); the tables are built from the records. Prints them and writes a record to
+benchmarks/records/dynamics/.
 
     .venv/bin/python benchmarks/dynamics.py                 # full table
     .venv/bin/python benchmarks/dynamics.py --systems lorenz --noise 0.01,0.2 --no-append
@@ -19,10 +20,7 @@ method); the tables are built from the records. Appends to benchmarks/RESULTS.md
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
-import platform
-import subprocess
 import sys
 import time
 import warnings
@@ -232,29 +230,13 @@ def lorenz_per_seed(records: pd.DataFrame) -> pd.DataFrame | None:
     return pd.DataFrame(rows)[["noise", "seed", *[m for m in METHODS if m in lorenz["method"].unique()], "found"]]
 
 
-def to_markdown(frame: pd.DataFrame, floatfmt: str = ".4g") -> str:
-    frame = frame.reset_index() if frame.index.name or isinstance(frame.index, pd.MultiIndex) else frame
-    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
-    line = "| " + " | ".join("---" for _ in frame.columns) + " |"
-    body = []
-    for row in frame.itertuples(index=False):
-        cells = []
-        for v in row:
-            if isinstance(v, float):
-                cells.append("-" if np.isnan(v) else format(v, floatfmt))
-            else:
-                cells.append(str(v))
-        body.append("| " + " | ".join(cells) + " |")
-    return "\n".join([header, line, *body])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--systems", default=",".join(SYSTEMS))
     parser.add_argument("--noise", default=",".join(str(n) for n in NOISE_LEVELS))
     parser.add_argument("--lorenz-seeds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no-append", action="store_true")
+    parser.add_argument("--no-append", action="store_true", help="print the tables only; write no record")
     args = parser.parse_args()
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     levels = [float(n) for n in args.noise.split(",")]
@@ -284,7 +266,6 @@ def main() -> None:
     timing = summary.groupby("method")["seconds"].mean()
     largest = largest_exact(frame)
     nulls = pd.DataFrame(null_rows)
-    load_after = os.getloadavg()
     per_seed = lorenz_per_seed(frame)
 
     pd.set_option("display.width", 250)
@@ -297,51 +278,31 @@ def main() -> None:
 
     if args.no_append:
         return
-    command = "PYTHONHASHSEED=0 .venv/bin/python benchmarks/dynamics.py " + " ".join(sys.argv[1:])
-    try:
-        uptime = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
-    except OSError:
-        uptime = "n/a"
-    lines = [
-        "",
-        f"## dynamics: governing equations from noisy trajectories ({datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC)",
-        "",
-        f"Command: `{command.strip()}`  ",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; load average "
-        f"before {load_before[0]:.2f}/{load_before[1]:.2f}/{load_before[2]:.2f}, after {load_after[0]:.2f}/"
-        f"{load_after[1]:.2f}/{load_after[2]:.2f} (`uptime` at the end: {uptime}); the 2 cores are shared with other "
-        f"engineers' jobs, so seconds are inflated. Total {elapsed:.0f} s.  ",
-        "Data: each built-in system with 4 trajectories at its default sampling; Lorenz (sigma 10, rho 28, beta 8/3) "
-        f"one trajectory from (-8, 8, 27), dt 0.002, 10 time units, {args.lorenz_seeds} noise seeds (mean over seeds "
-        "shown). Noise std = level x RMS of each state. Same library for every method (polynomials of degree "
+    from physlens.bench.records import method_figures, write_record
+
+    notes = (
+        "PYTHONHASHSEED=0 recommended. The 2 cores are shared with other engineers' jobs, so seconds are inflated. "
+        f"Total {elapsed:.0f} s. Data: each built-in system with 4 trajectories at its default sampling; Lorenz (sigma 10, rho 28, beta 8/3) "
+        f"one trajectory from (-8, 8, 27), dt 0.002, 10 time units, {args.lorenz_seeds} noise seeds. "
+        "Noise std = level x RMS of each state. Same library for every method (polynomials of degree "
         "max(2, needed); pendulum degree 1 + sin/cos; Kepler degree 1 + x/r^3, y/r^3). physlens holds out the last 20% "
         "of each trajectory's time (and the last trajectory when there are >= 3) for its checks, so it fits on less "
-        "data than the peers. `exact` = share of seeds with the exact support; `coef err` = largest relative error "
+        "data than the peers. `exact` = the exact support; `coef_error` = largest relative error "
         "of a true coefficient (a missing term counts 1). physlens = weak-form selection, then the output-error refit "
         "(multiple shooting, maximum likelihood on the raw samples) with likelihood tests of the support; "
-        "physlens_weak = the same without the refit (ablation, same run).",
-        "",
-        to_markdown(table),
-        "",
-        "Largest noise level at which the support is exact (at that level and all below):",
-        "",
-        to_markdown(largest.reset_index()),
-        "",
-        "Null checks (pure-noise trajectories; Kepler with a polynomial library that cannot hold 1/r^2 forces; "
-        "for Kepler n_terms counts the force equations vx', vy'):",
-        "",
-        to_markdown(nulls),
-        "",
-        "Mean seconds per fit: " + ", ".join(f"{m} {timing[m]:.2f}" for m in METHODS if m in timing),
-        "",
-    ]
-    if per_seed is not None:
-        lines += ["Lorenz per noise seed (records of this run). Each cell: support (exact, or -missing/+extra terms) and "
-                  "the largest relative error of a true coefficient; found = physlens's own verdict.", "",
-                  to_markdown(per_seed), ""]
-    with open(ROOT / "benchmarks" / "RESULTS.md", "a", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
-    print("appended to benchmarks/RESULTS.md")
+        "physlens_weak = the same without the refit (ablation, same run). Tables: largest noise level with the exact "
+        "support at it and every level below; null checks (pure-noise trajectories; Kepler with a polynomial library "
+        "that cannot hold 1/r^2 forces); Lorenz per noise seed."
+    )
+    ours, peers = ["physlens", "physlens_weak"], ["sindy", "weak"]
+    headline = (method_figures(records, "exact support share", score=lambda row: 100.0 * row["exact"], ours=ours, peers=peers, unit="%")
+                + method_figures(records, "mean largest coefficient error", score=lambda row: row["coef_error"], ours=ours,
+                                 peers=peers, direction="lower"))
+    write_record("dynamics", "Governing equations from noisy trajectories, physlens vs pysindy", rows=records, headline=headline,
+                 seeds=sorted({row["seed"] for row in records}), load_before=load_before, notes=notes,
+                 tables={"largest exact noise": largest.reset_index().to_dict("records"), "null checks": null_rows,
+                         "Lorenz per seed": [] if per_seed is None else per_seed.to_dict("records"),
+                         "mean seconds per fit": [{"method": m, "seconds": timing[m]} for m in METHODS if m in timing]})
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ the same pair with the symmetry found from the training data instead of given: t
 quantities conserved along the training trajectories (symbolic gradients on events,
 degree 2; for two-body the angular momentum), then the invariants of the flows they
 generate (physlens.methods.invariants.symmetry_invariants) as the networks' features.
-Appends to benchmarks/RESULTS.md.
+Prints the table and writes a record to benchmarks/records/hamiltonian/.
 
     python benchmarks/hamiltonian.py [--periods 1000] [--steps 1000] [--polish-steps 2000] [--sr-budget 30]
         [--systems ...] [--invariant-features two_body] [--discovered-features two_body]
@@ -35,7 +35,7 @@ import time
 
 import numpy as np
 
-from _record import append
+from physlens.bench.records import figure, load_average, write_record
 from physlens.data.hamiltonian import _spec, hamiltonian_trajectories, integrate, orbit_period, vector_field
 from physlens.expr import to_function
 from physlens.methods.hamiltonian import HamiltonianNN, PlainDynamicsNN, energy_drift
@@ -62,8 +62,9 @@ def main() -> None:
     parser.add_argument("--discovered-features", nargs="*", default=[],
                         help="systems that also get networks whose features are the invariants of a symmetry found from the training data")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--dry-run", action="store_true", help="print the table instead of appending it to RESULTS.md")
+    parser.add_argument("--dry-run", action="store_true", help="print the table only; write no record")
     args = parser.parse_args()
+    load_before = load_average()
     rows, notes = [], []
     for system in args.systems:
         rng = np.random.default_rng(args.seed)
@@ -173,7 +174,7 @@ def main() -> None:
             f"{r['mse'][0]:.1e} / {r['mse'][1]:.1e} | {_fmt(r['angular'][0])} / {_fmt(r['angular'][1])} | {r['fit_s'][0]:.0f} / {r['fit_s'][1]:.0f} | "
             f"{r['rollout_s'][0]:.0f} / {r['rollout_s'][1]:.0f} | `{r['closed_form']}` | {r['exact']} | `{r['gradient_form']}` ({r['extra']}) | {r['gradient_exact']} |"
         )
-    body = (
+    prose = (
         f"HNN vs plain MLP (same tanh 64-64 architecture; full-batch Adam {args.steps} steps then L-BFGS {args.polish_steps} iterations, "
         "float32; 20 trajectories (two-body: 40) x 50 samples of about one period each, true derivatives; two-body in the centre-of-mass frame, "
         f"relative coordinates). RK4 rollouts from {N_ORBITS} fresh states, {STEPS_PER_PERIOD} steps per period of each orbit, "
@@ -182,12 +183,16 @@ def main() -> None:
         "rotational symmetry built in (angular momentum conserved by the learned flow; only RK4 error moves it); 'q, p + invariants' = plain network given the same "
         "invariants appended to its raw inputs (no symmetry in its output); 'discovered invariants' = the same with the features found "
         "from the training data (see below). Targets: R2 >= 0.999, ratio >= 100 over 1,000 periods, "
-        "every fit < 5 min.\n\n" + "\n".join(lines) + "".join(f"\n\n- {n}" for n in notes)
+        "every fit < 5 min."
     )
-    if args.dry_run:
-        print(body)
-    else:
-        append("Hamiltonian neural networks vs plain network (issue 6)", body)
+    print(prose + "\n\n" + "\n".join(lines) + "".join(f"\n\n- {n}" for n in notes))
+    if not args.dry_run:
+        headline = [item for r in rows for item in (
+            figure(f"energy drift, {r['system']}, HNN on {r['hnn_inputs']}", r["hnn_drift"], peer=f"plain network on {r['plain_inputs']}",
+                   peer_value=r["plain_drift"], direction="lower", target="plain/HNN >= 100 (ratio <= 0.01)"),
+            figure(f"R2(H_theta, H), {r['system']}, HNN on {r['hnn_inputs']}", r["affine_r2"], target=">= 0.999"))]
+        write_record("hamiltonian", "Hamiltonian neural networks vs plain network (issue 6)", rows=rows, headline=headline,
+                     seeds=[args.seed], load_before=load_before, notes=prose + "".join(f" {n}" for n in notes))
 
 
 INPUTS = {("hnn", False): "q, p", ("hnn", True): "invariants", ("plain", False): "q, p", ("plain", True): "q, p + invariants",

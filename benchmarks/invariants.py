@@ -12,7 +12,7 @@ in closed form two ways, in the same run:
 
 Exactness is judged by gradients (validate.invariants.invariant_matches): a true
 invariant counts as recovered exactly when a recovered expression equals it up to a
-monotone map. Appends to benchmarks/RESULTS.md.
+monotone map. Prints the table and writes a record to benchmarks/records/invariants/.
 
 With ``--twin library`` the network is replaced by a twin linear in the symbolic-gradient
 library (monomials up to the case's degree), whose Siamese loss is solved exactly; its
@@ -29,7 +29,7 @@ import time
 
 import numpy as np
 
-from _record import append
+from physlens.bench.records import figure, load_average, markdown_table, write_record
 from physlens.data.invariants import central_potential_trajectories, relativistic_events, similar_matrices
 from physlens.methods.invariants import SiameseInvariants
 from physlens.validate.invariants import gradient_field, invariant_matches, span_residual
@@ -71,10 +71,8 @@ def main() -> None:
     parser.add_argument("--contrast", type=float, default=None,
                         help="weight of the InfoNCE term (each sample picks its event's twin out of the batch); default: the case's")
     args = parser.parse_args()
-    lines = [
-        "| case | true invariant | in the latents (share of its gradient outside their span) | closed form read | exact | SR on latent values | exact | event R2 | fit s | of which network s | of which symbolic gradients s | SR s |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
+    load_before = load_average()
+    table_rows = []
     for case in args.cases:
         simulate, settings = CASES[case]
         if args.contrast is not None:
@@ -117,12 +115,13 @@ def main() -> None:
             else:
                 sr_text, sr_exact = (f"`{other}`", "yes") if other is not None else ("missed", "no")
             mine_text = f"`{mine}`" if mine is not None else ("(function of the found set)" if joint[key].passed else "missed")
-            lines.append(
-                f"| {case} | `{expression}` | {share:.2g} | {mine_text} | {'yes' if mine is not None else 'no'} | "
-                f"{sr_text} | {sr_exact} | "
-                f"{model.event_r2_:.4f} | {seconds:.0f} | {model.train_seconds_:.0f} | {model.symbolic_seconds_:.1f} | {sr_seconds:.0f} |"
-            )
-        print("\n".join(lines[-len(data.truth.conserved):]), flush=True)
+            table_rows.append({
+                "case": case, "true invariant": f"`{expression}`", "in the latents": share, "closed form read": mine_text,
+                "exact": mine is not None, "SR on latent values": sr_text, "SR exact": sr_exact, "event R2": model.event_r2_,
+                "fit s": seconds, "of which network s": model.train_seconds_, "of which symbolic gradients s": model.symbolic_seconds_,
+                "SR s": sr_seconds, "seed": args.seed,
+            })
+        print(markdown_table(table_rows[-len(data.truth.conserved):], floatfmt=".4g"), flush=True)
         print(case, "found:", model.invariants_, "SR:", sr_found, flush=True)
     contrast = f"InfoNCE contrast weight {args.contrast:g}" if args.contrast is not None else "the cases' own contrast weights"
     if args.twin == "library":
@@ -132,15 +131,21 @@ def main() -> None:
     else:
         twin = (f"Siamese network (SiLU MLP, shared weights, 4 samples per event per step, standardised + decorrelated latents; {contrast}); "
                 f"closed forms read by symbolic gradients vs physlens SymbolicRegressor on the latent values (budget {args.sr_budget:g} s per latent)")
-    body = (
+    notes = (
         f"{twin}; default-size data, input noise {args.input_noise:g} x each column's std, seed {args.seed}. 'exact' = equal to the true invariant up to a monotone map "
         "(exact gradients parallel to 1e-8 at 200 data points). Target: every true invariant (s2; E and L; trace and det) exact. "
         "'in the latents': mean over the 200 points of the share of the true invariant's squared gradient outside the span of the "
-        "latents' gradients (near 0: the network or twin encodes it, so a closed form can be read; near 1: it does not).\n\n"
-        + "\n".join(lines)
+        "latents' gradients (near 0: the network or twin encodes it, so a closed form can be read; near 1: it does not)."
     )
+    print(notes + "\n\n" + markdown_table(table_rows, floatfmt=".4g"))
     title = "Invariants from a Siamese twin linear in a library (issue 6)" if args.twin == "library" else "Invariants from Siamese networks: symbolic gradients vs SR on latent values (issue 6)"
-    append(title, body)
+    sr_run = [row for row in table_rows if row["SR exact"] in ("yes", "no")]
+    headline = [figure("true invariants recovered exactly by symbolic gradients", 100.0 * sum(row["exact"] for row in table_rows) / max(len(table_rows), 1),
+                       peer="SR on latent values" if sr_run else None,
+                       peer_value=100.0 * sum(row["SR exact"] == "yes" for row in sr_run) / len(sr_run) if sr_run else None,
+                       target="100", unit="%")]
+    write_record("invariants" if args.twin == "network" else "invariants-library", title, rows=table_rows, headline=headline,
+                 seeds=[args.seed], load_before=load_before, notes=notes)
 
 
 if __name__ == "__main__":

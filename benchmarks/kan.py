@@ -14,9 +14,8 @@ from __future__ import annotations
 import argparse
 import time
 
-import numpy as np
 
-from _record import append
+from physlens.bench.records import figure, load_average, markdown_table, write_record
 from physlens.data.feynman import simulate_feynman
 from physlens.methods.kan import KolmogorovArnoldNetwork
 from physlens.validate.symbolic import exact_match
@@ -37,7 +36,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--width", default="auto", help='"auto" (shapes tried simplest first) or hidden widths, e.g. 1 or 2,2')
     args = parser.parse_args()
-    lines = ["| equation | truth | KAN shape | KAN formula | KAN R2 | KAN exact | KAN s | SR formula | SR exact | SR s |", "|---|---|---|---|---|---|---|---|---|---|"]
+    load_before = load_average()
+    rows = []
     kan_exact = sr_exact = 0
     for identifier in args.equations:
         data = simulate_feynman(identifier, n_samples=args.rows, rng=args.seed)
@@ -60,21 +60,25 @@ def main() -> None:
         sr_exact += sr_ok
         kan_text = str(kan.equation_)
         kan_text = kan_text if len(kan_text) < 160 else kan_text[:157] + "..."
-        lines.append(
-            f"| {identifier} | `{truth}` | {[len(data.input_names), *kan.width_, 1]} | `{kan_text}` | {kan.r2_:.5f} | {'yes' if kan_ok else 'no'} | {kan_seconds:.0f} | `{sr_text}` | {'yes' if sr_ok else 'no'} | {sr_seconds:.0f} |"
-        )
-        print(lines[-1], flush=True)
-    lines.append("")
-    lines.append(f"exact: KAN {kan_exact}/{len(args.equations)}, physlens SR {sr_exact}/{len(args.equations)}")
-    body = (
+        rows.append({"equation": identifier, "truth": f"`{truth}`", "KAN shape": str([len(data.input_names), *kan.width_, 1]),
+                     "KAN formula": f"`{kan_text}`", "KAN R2": kan.r2_, "KAN exact": bool(kan_ok), "KAN s": kan_seconds,
+                     "SR formula": f"`{sr_text}`", "SR exact": bool(sr_ok), "SR s": sr_seconds, "seed": args.seed})
+        print(markdown_table(rows[-1:], floatfmt=".5g"), flush=True)
+    summary = f"exact: KAN {kan_exact}/{len(args.equations)}, physlens SR {sr_exact}/{len(args.equations)}"
+    notes = (
         f"In-house KAN (Gaussian-RBF edges, {args.steps} Adam steps with L1 1e-3, prune at 3% of the layer's most active edge, "
         f"LBFGS, snap layer by layer to the simplest a*f(b*x+c)+d with R2 >= 0.999 and retrain, swap near-miss snaps, "
         f"constants refitted and snapped; width {args.width}: "
         f"{'hidden widths (), (1,), (2,) tried in turn, first exact fit kept, no per-equation shape' if args.width == 'auto' else 'the same shape for every equation'}) "
         f"vs physlens SymbolicRegressor ({args.sr_budget:g} s), "
-        f"{args.rows} noise-free rows per equation.\n\n" + "\n".join(lines)
+        f"{args.rows} noise-free rows per equation."
     )
-    append("KAN vs symbolic regression on the KAN paper's Feynman subset (issue 6)", body)
+    print(notes + "\n\n" + markdown_table(rows, floatfmt=".5g") + "\n\n" + summary)
+    count = max(len(args.equations), 1)
+    headline = [figure("exact recoveries, KAN", 100.0 * kan_exact / count, peer="physlens SymbolicRegressor" if args.sr_budget > 0 else None,
+                       peer_value=100.0 * sr_exact / count if args.sr_budget > 0 else None, unit="%")]
+    write_record("kan", "KAN vs symbolic regression on the KAN paper's Feynman subset (issue 6)", rows=rows, headline=headline,
+                 seeds=[args.seed], load_before=load_before, notes=notes)
 
 
 if __name__ == "__main__":

@@ -12,13 +12,12 @@ Targets (issue 4): exactly 2 active units; R2 >= 0.99 for each parameter; traini
 3 minutes on 2 cores.
 
 Run: .venv/bin/python benchmarks/latent.py [--epochs N] [--samples N]
-Appends a section to benchmarks/RESULTS.md.
+Prints the table and writes a record to benchmarks/records/latent/.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -27,7 +26,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 def pca_peer(observation: np.ndarray, parameters: dict[str, np.ndarray]) -> dict:
@@ -62,14 +60,13 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(1)  # shared cores: one intra-op thread per process
-    from _record import append
-
+    from physlens.bench.records import figure, load_average, markdown_table, write_record
     from physlens.compare.latent import latent_closed_forms, score_latent_parameters
     from physlens.data.latent_systems import damped_oscillator, projectile
     from physlens.methods.latent import BetaVAE, SciNet
     from physlens.validate.latent import monotone_r2
 
-    load_before = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    load_before = load_average()
     rows = []
     for system, make in (("oscillator", damped_oscillator), ("projectile", projectile)):
         data = make(args.samples, seed=args.seed)
@@ -125,15 +122,8 @@ def main() -> None:
             )
             print(rows[-1], flush=True)
     columns = ["system", "method", "active", "r2", "best_monotone", "best_derived", "train_s", "closed_forms"]
-
-    def cell(v):
-        return f"{v:.1f}" if isinstance(v, float) else str(v).replace("|", "/")
-
-    table = "\n".join(
-        ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)] + ["| " + " | ".join(cell(r[c]) for c in columns) + " |" for r in rows]
-    )
-    print(table)
-    body = (
+    print(markdown_table(rows, columns, floatfmt=".1f"))
+    notes = (
         f"{args.samples} samples per system (SciNet: 10 questions per sample), {args.epochs} epochs, 3 latent units, "
         "method defaults (SciNet: beta 1e-2, no KL warm-up; beta-VAE: beta 1e-1, KL weight warmed up linearly over the "
         "first 30% of the epochs; batch 128, lr 3e-3), torch 1 thread. active = units above the largest gap in the sorted per-unit KLs (nats); "
@@ -141,10 +131,17 @@ def main() -> None:
         "best_monotone = per active unit, the parameter with the best isotonic R2 (and mutual information, nats): does "
         "the unit name ONE parameter; best_derived = the same against other parametrisations (oscillator: omega, b; "
         "projectile: velocity components). train_s includes the per-unit analysis, not the closed forms. "
-        f"Load average before the run: {load_before}. "
-        "Targets: 2 active units, R2 >= 0.99 per parameter, training < 180 s.\n\n" + table
+        "Targets: 2 active units, R2 >= 0.99 per parameter, training < 180 s."
     )
-    append("Latent physical parameters: SciNet and beta-VAE (issue 4)", body)
+    def lowest_r2(row) -> float:  # the r2 cell reads "name value, name value"
+        return min(float(part.split()[-1]) for part in row["r2"].split(", "))
+
+    peers = {row["system"]: row for row in rows if row["method"] == "PCA (peer)"}
+    headline = [figure(f"lowest parameter R2, {row['system']}, {row['method']}", lowest_r2(row), peer="PCA (peer)",
+                       peer_value=lowest_r2(peers[row["system"]]), target=">= 0.99")
+                for row in rows if row["method"] != "PCA (peer)"]
+    write_record("latent", "Latent physical parameters: SciNet and beta-VAE (issue 4)", rows=[row | {"seed": args.seed} for row in rows],
+                 headline=headline, seeds=[args.seed], load_before=load_before, notes=notes)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ classifier, `corr_abs_m` is its learned feature (what T_c is read from) and `cor
 its output logit; the P = 1/2 points of its output per size are listed too.
 
 Run: .venv/bin/python benchmarks/phases.py [--quick]
-Appends a section to benchmarks/RESULTS.md (via benchmarks/_record.py).
+Prints the tables and writes a record to benchmarks/records/phases/.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 def naive_metropolis(spins: np.ndarray, temperature: float, sweeps: int, rng: np.random.Generator) -> None:
@@ -123,24 +122,15 @@ def critical_temperatures(model: str, sizes: list[int], n_temperatures: int, sam
 TC_COLUMNS = ["model", "method", "T_c", "std", "exact", "error_%", "target_%", "corr_abs_m", "corr_output", "nu", "method_s", "simulation_s"]
 
 
-def markdown(rows: list[dict], columns: list[str]) -> str:
-    def cell(v):
-        if isinstance(v, float):
-            return "nan" if not np.isfinite(v) else f"{v:.4g}"
-        return "" if v is None else str(v)
-
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(cell(r.get(c)) for c in columns) + " |" for r in rows]
-    return "\n".join(lines)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-tc", action="store_true", help="throughput only")
-    parser.add_argument("--no-record", action="store_true", help="print only; do not append to RESULTS.md")
+    parser.add_argument("--no-record", action="store_true", help="print only; write no record")
     args = parser.parse_args()
+    from physlens.bench.records import figure, markdown_table, method_figures, write_record
+
     import torch
 
     torch.set_num_threads(1)  # the cores are shared; one thread per process avoids oversubscription
@@ -150,7 +140,7 @@ def main() -> None:
     base = next(r for r in mc if r["engine"].startswith("single-spin"))["updates_per_second"]
     for row in mc:
         row["vs_numpy_loop"] = row["updates_per_second"] / base
-    print(markdown(mc, ["engine", "updates", "seconds", "updates_per_second", "vs_numpy_loop"]))
+    print(markdown_table(mc, ["engine", "updates", "seconds", "updates_per_second", "vs_numpy_loop"]))
     tc_rows = []
     totals = {}
     if not args.skip_tc:
@@ -161,29 +151,25 @@ def main() -> None:
             start = time.perf_counter()
             tc_rows += critical_temperatures(model, sizes, n_t, samples, args.seed)
             totals[model] = (time.perf_counter() - start, sizes, n_t, samples)
-        print(markdown(tc_rows, TC_COLUMNS))
-    load_after = os.getloadavg()
+        print(markdown_table(tc_rows, TC_COLUMNS))
     if args.no_record:
         return
-    from _record import append
-
-    body = [
-        f"Torch 1 thread; load average (1 min) {load_before[0]:.2f} before / {load_after[0]:.2f} after (other engineers share these 2 cores).",
-        "",
-        f"Spin updates per second, {L}x{L} Ising at T = 2.269 (one update = one attempted Metropolis flip):",
-        "",
-        markdown(mc, ["engine", "updates", "seconds", "updates_per_second", "vs_numpy_loop"]),
-        "",
-    ]
-    if tc_rows:
-        for model, (seconds, sizes, n_t, samples) in totals.items():
-            body.append(f"- {model}: sizes {sizes}, {n_t} temperatures in [0.8, 1.2] T_c, {samples} samples each; simulation + 3 methods: {seconds:.0f} s wall-clock")
-        body.append(f"- data generated + all methods, both models: {sum(v[0] for v in totals.values()):.0f} s wall-clock (issue budget 600 s)")
-        body += ["", markdown(tc_rows, TC_COLUMNS), ""]
-        body.append("Classifier output P(ordered) = 1/2 per size (not used for T_c; converges to where m_0(T) = the decision threshold, below T_c):")
-        body.append("")
-        body += [f"- {r['model']}: {r['output_P_half']}" for r in tc_rows if r["output_P_half"]]
-    append("Phases: lattice Monte Carlo throughput and T_c without labels", "\n".join(body))
+    notes = [f"Torch 1 thread; other engineers share these 2 cores. Spin updates per second, {L}x{L} Ising at T = 2.269 "
+             "(one update = one attempted Metropolis flip); table 'throughput'."]
+    for model, (seconds, sizes, n_t, samples) in totals.items():
+        notes.append(f"{model}: sizes {sizes}, {n_t} temperatures in [0.8, 1.2] T_c, {samples} samples each; simulation + 3 methods: {seconds:.0f} s wall-clock.")
+    if totals:
+        notes.append(f"Data generated + all methods, both models: {sum(v[0] for v in totals.values()):.0f} s wall-clock (issue budget 600 s). "
+                     "Classifier output P(ordered) = 1/2 per size is in output_P_half (not used for T_c; converges to where m_0(T) "
+                     "= the decision threshold, below T_c).")
+    engines = [row | {"method": row["engine"].split(" (")[0]} for row in mc if row["updates"]]
+    headline = method_figures(engines, "Metropolis spin updates per second", score=lambda row: row["updates_per_second"],
+                              ours=["physlens checkerboard Metropolis"],
+                              peers=[row["method"] for row in engines if not row["method"].startswith("physlens")])
+    headline += [figure(f"T_c error, {row['model']}, {row['method']}", row["error_%"], target=f"<= {row['target_%']:g}", unit="%",
+                        direction="lower") for row in tc_rows]
+    write_record("phases", "Phases: lattice Monte Carlo throughput and T_c without labels", rows=[row | {"seed": args.seed} for row in tc_rows],
+                 headline=headline, seeds=[args.seed], load_before=load_before, notes=" ".join(notes), tables={"throughput": mc})
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 """Symbolic-regression engines the Feynman benchmark compares, each a short adapter:
-``fit(X, y, names, X_units, y_units, budget, seed, threads) -> (sympy expression, extras)``;
-``threads`` None means all cores.
+``fit(X, y, names, X_units, y_units, budget, seed, threads, evaluations=None) -> (sympy expression, extras)``;
+``threads`` None means all cores; ``evaluations`` (engines in EVALUATION_ENGINES) bounds the
+search by that many model evaluations instead of by the clock, so a seed gives the same
+answer on any machine.
 
 physlens runs as a user would run it; the peers are configured as a user who knows
 them would (plain pyoperon per FIELD_NOTES: constants tuned, two objectives, selection
@@ -22,10 +24,10 @@ from physlens.expr import parse_expression, symbols_for
 
 
 def _physlens(**options) -> Callable:
-    def fit(X, y, names, X_units, y_units, budget, seed, threads=None):
+    def fit(X, y, names, X_units, y_units, budget, seed, threads=None, evaluations=None):
         from physlens.methods.symbolic import SymbolicRegressor
 
-        method = SymbolicRegressor(budget=budget, random_state=seed, n_threads=threads, **options)
+        method = SymbolicRegressor(budget=budget, evaluations=evaluations, random_state=seed, n_threads=threads, **options)
         method.fit(X, y, names=names, X_units=X_units, y_units=y_units)
         return method.equation_, {"found": method.found_, "r2_test": method.r2_test_}
 
@@ -33,7 +35,7 @@ def _physlens(**options) -> Callable:
 
 
 def _operon(configured: bool) -> Callable:
-    def fit(X, y, names, X_units, y_units, budget, seed, threads=None):
+    def fit(X, y, names, X_units, y_units, budget, seed, threads=None, evaluations=None):
         from pyoperon.sklearn import SymbolicRegressor as Operon
 
         options = dict(max_time=max(1, int(budget)), random_state=seed, n_threads=threads or os.cpu_count() or 1)
@@ -43,6 +45,8 @@ def _operon(configured: bool) -> Callable:
                 objectives=["r2", "length"], optimizer_iterations=10,
                 model_selection_criterion="mean_squared_error", generations=10**6, max_evaluations=10**12,
             )
+        if evaluations is not None:  # bounded by work: one thread and no clock, so a seed gives one answer
+            options.update(max_evaluations=int(evaluations), max_time=10**6, generations=10**6, n_threads=1)
         engine = Operon(**options)
         with np.errstate(all="ignore"):
             engine.fit(X, y)
@@ -83,7 +87,7 @@ def _gplearn_to_sympy(program, symbols):
     return stack[0][0] if stack else sympy.Integer(0)
 
 
-def _gplearn(X, y, names, X_units, y_units, budget, seed, threads=None):  # gplearn runs on one thread
+def _gplearn(X, y, names, X_units, y_units, budget, seed, threads=None, evaluations=None):  # one thread; no evaluation budget
     from gplearn.genetic import SymbolicRegressor as GPlearn
 
     engine = GPlearn(population_size=1000, generations=1, warm_start=True, random_state=seed,
@@ -109,6 +113,10 @@ ENGINES: dict[str, Callable] = {
     "operon-default": _operon(configured=False),
     "gplearn": _gplearn,
 }
+
+
+# engines that can bound a search by model evaluations instead of the clock
+EVALUATION_ENGINES = tuple(name for name in ENGINES if name != "gplearn")
 
 
 def engine(name: str) -> Callable:

@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from physlens.bench.engines import engine
+from physlens.bench.engines import EVALUATION_ENGINES, engine
 from physlens.bench.parallel import map_tasks
 from physlens.bench.store import Result, ResultsStore
 from physlens.data.feynman import feynman_equations, simulate_feynman
@@ -60,10 +60,13 @@ class FeynmanRun:
     budget: float
     n_samples: int
     threads: int | None = None  # per engine; None: all cores (one run at a time)
+    evaluations: int | None = None  # a search bounded by work, not the clock; None: by the budget
 
     @property
     def parameters(self) -> dict:
-        return {"budget": self.budget, "n_samples": self.n_samples}
+        # evaluations only when set, so the run keys of stores written before it existed still match
+        evaluations = {} if self.evaluations is None else {"evaluations": self.evaluations}
+        return {"budget": self.budget, "n_samples": self.n_samples, **evaluations}
 
     @property
     def run_key(self) -> str:
@@ -87,9 +90,11 @@ def plan_feynman(
     budget: float = 60.0,
     n_samples: int = 10_000,
     threads: int | None = None,
+    evaluations: int | None = None,
 ) -> list[FeynmanRun]:
     """Every (equation, noise, seed, method) run, in that order; unknown names fail here,
-    before any work."""
+    before any work. ``evaluations`` bounds each search by that many model evaluations
+    (the same work on any machine) instead of by ``budget`` seconds."""
     equations = list(equations) if equations else list(feynman_equations())
     known = set(feynman_equations()) | set(CONTROLS)
     unknown = [e for e in equations if e not in known]
@@ -98,7 +103,9 @@ def plan_feynman(
     methods = list(methods)
     for name in methods:
         engine(name)
-    return [FeynmanRun(identifier, method, noise, seed, budget, n_samples, threads)
+        if evaluations is not None and name not in EVALUATION_ENGINES:
+            raise ParameterError(f"method {name!r} has no evaluation budget; with evaluations use {', '.join(EVALUATION_ENGINES)}")
+    return [FeynmanRun(identifier, method, noise, seed, budget, n_samples, threads, evaluations)
             for identifier in equations for noise in noises for seed in seeds for method in methods]
 
 
@@ -109,7 +116,8 @@ def execute_run(run: FeynmanRun) -> Result:
         dataset = simulate_control(run.identifier, n_samples=rows, rng=run.seed)
     else:
         dataset = simulate_feynman(run.identifier, n_samples=rows, noise=run.noise, rng=run.seed)
-    return _run_one(dataset, run.identifier, run.method, run.parameters, run.seed, run.noise, run.budget, run.n_samples, run.threads)
+    return _run_one(dataset, run.identifier, run.method, run.parameters, run.seed, run.noise, run.budget, run.n_samples,
+                    run.threads, run.evaluations)
 
 
 def record_runs(
@@ -153,7 +161,7 @@ def run_feynman(
     **plan,
 ) -> int:
     """Run what the store does not hold yet of the runs ``plan_feynman(**plan)`` lists
-    (equations, noises, seeds, methods, budget, n_samples, threads); returns how many records
+    (equations, noises, seeds, methods, budget, n_samples, threads, evaluations); returns how many records
     were written. ``progress`` gets one line per finished record. With several local
     workers each engine gets one thread unless ``threads`` says otherwise."""
     plan.setdefault("threads", 1 if workers > 1 else None)
@@ -162,7 +170,7 @@ def run_feynman(
                        on_record=(lambda result: progress(describe(result))) if progress else None)
 
 
-def _run_one(dataset, identifier, method, parameters, seed, noise, budget, n_samples, threads=None) -> Result:
+def _run_one(dataset, identifier, method, parameters, seed, noise, budget, n_samples, threads=None, evaluations=None) -> Result:
     names = dataset.input_names
     X, y = dataset.X, dataset.y
     train, test = slice(0, n_samples), slice(n_samples, None)
@@ -172,7 +180,7 @@ def _run_one(dataset, identifier, method, parameters, seed, noise, budget, n_sam
     start = time.perf_counter()
     error = None
     try:
-        expression, extra = engine(method)(X[train], y[train], names, units, y_unit, budget, seed, threads)
+        expression, extra = engine(method)(X[train], y[train], names, units, y_unit, budget, seed, threads, evaluations=evaluations)
     except MemoryError:
         raise
     except Exception as failure:  # a peer crashing is a recorded outcome, not a harness bug
@@ -290,3 +298,29 @@ def negative_controls(store: ResultsStore):
                          "claimed_law": bool(claimed), "r2_test": row["metrics"].get("r2_test"),
                          "equation": row["interpretation"].get("equation")})
     return pd.DataFrame(rows)
+
+
+def record_rows(store: ResultsStore, runs: Sequence[FeynmanRun]) -> list[dict]:
+    """The benchmark-record rows of ``runs`` (one per equation x method x noise x seed, as
+    stored): task, method, seed, noise, found, exact, r2, seconds, expression."""
+    keys = {run.run_key for run in runs}
+    return [{"task": row["task"].split(":", 1)[1], "method": row["method"], "seed": row["seed"], "noise": row["noise"],
+             "found": None if row["found"] is None else bool(row["found"]), "exact": bool(row["metrics"].get("exact")),
+             "r2": row["metrics"].get("r2_test"), "seconds": row["timings"].get("total"),
+             "expression": row["interpretation"].get("equation") or row["metrics"].get("error")}
+            for row in store.rows() if row["run_key"] in keys]
+
+
+def exact_share_figures(rows: Sequence[dict]) -> list[dict]:
+    """Headline figures of a Feynman run: per noise level, each method's share of the
+    equations (controls left out) recovered exactly, beside the best peer library."""
+    from physlens.bench.records import method_figures
+
+    laws = [row for row in rows if row["task"] not in CONTROLS]
+    methods = list(dict.fromkeys(row["method"] for row in laws))
+    peers = [name for name in methods if not name.startswith("physlens")]
+    figures = []
+    for noise in sorted({row["noise"] for row in laws}):
+        figures += method_figures([row for row in laws if row["noise"] == noise], f"exact recovery, noise {noise:g}",
+                                  score=lambda row: 100.0 * row["exact"], ours=methods, peers=peers, unit="%")
+    return figures

@@ -18,6 +18,9 @@ from typing import Any, Callable, Iterator, Sequence
 
 from physlens.errors import ParameterError
 
+# each local worker process runs one task on one thread: numerical libraries (and torch,
+# which reads OMP_NUM_THREADS) too, else 2 workers on 2 cores oversubscribe them
+ONE_THREAD_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 _SCHEDULER_ADDRESS = re.compile(r"^(tcp|tls)://([^\s/:\[\]]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}$")  # host, or [IPv6]
 
 
@@ -71,8 +74,8 @@ def map_tasks(
     """Yield :class:`Finished` for every task, in the order they finish.
 
     ``workers=1`` and no scheduler: run in this process, in order, without Dask.
-    ``workers=N``: a local Dask cluster of N processes with one thread each, on loopback,
-    no dashboard. ``scheduler="tcp://HOST:PORT"``: the workers of an existing cluster
+    ``workers=N``: a local Dask cluster of N processes with one thread each (OpenMP, MKL
+    and OpenBLAS too), on loopback, no dashboard. ``scheduler="tcp://HOST:PORT"``: the workers of an existing cluster
     (gives up after ``connect_timeout`` seconds without the scheduler, or
     ``worker_timeout`` seconds without a worker). ``function`` and the
     tasks must be picklable (a module-level function and plain data) for Dask.
@@ -102,7 +105,7 @@ def _map_on_dask(function, tasks, *, workers, scheduler, connect_timeout, worker
     try:
         if scheduler is None:
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+                                   dashboard_address=None, silence_logs=logging.ERROR, env=ONE_THREAD_ENVIRONMENT)
             client = Client(cluster, set_as_default=False)
         else:
             try:

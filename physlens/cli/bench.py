@@ -20,6 +20,7 @@ def bench_feynman(
     budget: float = typer.Option(60.0, "--budget", min=1.0, help="Seconds per equation and method."),
     methods: str = typer.Option("physlens,operon", "--methods", help="Comma-separated: physlens, physlens-no-units, physlens-no-structure, physlens-no-enumeration, physlens-no-separability, operon, operon-default, gplearn."),
     samples: int = typer.Option(10_000, "--samples", min=20, help="Training rows per equation."),
+    evaluations: int = typer.Option(None, "--evaluations", min=1000, help="Bound each search by this many model evaluations instead of the clock (one thread; a seed gives the same answer on any machine). Not for gplearn."),
     store: Path = typer.Option(None, "--store", help="Results store (SQLite); each finished run is committed at once."),
     resume: bool = typer.Option(False, "--resume", help="Continue a run into a store that already holds some of its records: only the missing runs are done. Without it, such a store is an error."),
     workers: int = typer.Option(1, "--workers", min=1, help="Parallel runs: 1 runs here without Dask; N starts a local Dask cluster of N processes (one thread each, loopback only)."),
@@ -43,7 +44,7 @@ def bench_feynman(
     check_cluster_options(workers, scheduler)
     runs = plan_feynman(equations=[e.strip() for e in equations.split(",")] if equations else None, noises=noise,
                         seeds=range(seeds), methods=[m.strip() for m in methods.split(",")], budget=budget, n_samples=samples,
-                        threads=1 if workers > 1 else None)
+                        threads=1 if workers > 1 else None, evaluations=evaluations)
     with ResultsStore(store) as results:
         pending = results.pending(runs, resume=resume)
         if not pending:
@@ -119,3 +120,31 @@ def bench_table(
         typer.echo("\nmisses:")
         typer.echo(misses.reindex(columns=["method", "noise", "seed", "equation", "r2_test", "equation_found", *(["reason"] if reasons else [])])
                    .to_string(index=False))
+
+
+@bench_app.command("report")
+def bench_report(
+    records: Path = typer.Option(None, "--records", help="Folder of benchmark records (default: benchmarks/records of this checkout); RESULTS.md and HISTORY.md go in its parent folder."),
+    check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if RESULTS.md or HISTORY.md differ from what the records give (for CI)."),
+    json_output: bool = typer.Option(False, "--json", help="One JSON object: the newest record of each family (headline and provenance)."),
+) -> None:
+    """Regenerate benchmarks/RESULTS.md and benchmarks/HISTORY.md from the committed benchmark records.
+
+    Example: physlens bench report --check
+    """
+    from physlens.bench.records import read_records, records_directory
+    from physlens.bench.report import newest_by_family, stale_files, write_report
+    from physlens.cli._common import print_json
+
+    folder = records or records_directory()
+    if json_output:
+        print_json({"families": [{k: v for k, v in record.items() if k not in ("rows", "tables")}
+                                 for record in newest_by_family(read_records(folder))]})
+        return
+    if check:
+        stale = stale_files(folder)
+        for path in stale:
+            typer.echo(f"{path} differs from what the records give; run `physlens bench report` and commit it", err=True)
+        raise typer.Exit(1 if stale else 0)
+    for path in write_report(folder):
+        typer.echo(f"wrote {path}")
