@@ -335,6 +335,7 @@ def seed_or_none(value: Any) -> bool:
     return value is None or (_is_int(value) and value >= 0) or isinstance(value, (np.random.RandomState, np.random.Generator))
 
 
+FLAG_RULE = (lambda value: isinstance(value, (bool, np.bool_)), "True or False")
 SEED_RULE = (seed_or_none, "None, an int >= 0 or a numpy RandomState/Generator")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from physlens.compare.scoring import score_equation
 from physlens.data.oscillators import simulate_oscillator_accelerations, simulate_oscillator_periods
 from physlens.methods.symbolic import SymbolicRegressor
 from physlens.report.plots import new_figure, to_svg
@@ -20,6 +21,13 @@ def _exact(interpretation) -> bool:
     return any(v.name == "exact recovery" and v.passed for v in interpretation.verdicts)
 
 
+def _scored(method, dataset):
+    """The interpretation with the score against the dataset's true law beside its checks."""
+    interpretation = method.interpret()
+    interpretation.verdicts.extend(score_equation(method, interpretation, dataset))
+    return interpretation
+
+
 def run(quick: bool, seed: int) -> Section:
     budget = 4.0 if quick else 30.0
     accelerations = simulate_oscillator_accelerations(20 if quick else 50, 20 if quick else 40, rng=seed)
@@ -27,7 +35,7 @@ def run(quick: bool, seed: int) -> Section:
     results = []
     for dataset in (accelerations, periods):
         method = SymbolicRegressor(budget=budget, random_state=seed).fit_dataset(dataset)
-        results.append((dataset, method, method.interpret()))
+        results.append((dataset, method, _scored(method, dataset)))
 
     figure = new_figure(10, 4)
     left, right = figure.subplots(1, 2)

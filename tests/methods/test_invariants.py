@@ -38,7 +38,7 @@ def test_bad_input_is_named():
 
 
 def test_library_twin_recovers_trace_and_determinant_exactly():
-    # the network twin never encodes the cubic invariant (benchmarks/RESULTS.md); a
+    # the network twin never encodes the cubic invariant (benchmarks/history/RESULTS-handwritten-2026-12-06.md); a
     # twin linear in the degree-3 monomials is solved exactly and finds it
     data = similar_matrices(400, 5, rng=np.random.default_rng(3))
     model = SiameseInvariants(twin="library", max_degree=3, random_state=0).fit_dataset(data)

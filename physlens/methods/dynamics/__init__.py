@@ -17,7 +17,7 @@ What it adds for physicists:
   shooting: the model integrated over short joined windows), and the same likelihood
   tests the support (score test for excluded terms, Wald test for kept ones); measured
   on Lorenz at 10 % noise: largest coefficient error 0.7-3.3 % against 1.7-6.8 % from
-  the weak form alone (benchmarks/RESULTS.md);
+  the weak form alone (benchmarks/history/RESULTS-handwritten-2026-12-06.md);
 - the threshold is chosen per equation from the data: the STLSQ path over thresholds
   gives a Pareto front (cross-validated error vs number of terms) and the sparsest
   model within 5 % of the best error is kept (one-term swaps of the best support of

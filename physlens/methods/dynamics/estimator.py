@@ -10,6 +10,7 @@ import sympy
 
 from physlens.errors import DataError, ParameterError, UnitError
 from physlens.methods.base import (
+    FLAG_RULE,
     SEED_RULE,
     Interpretation,
     Method,
@@ -36,8 +37,6 @@ from physlens.methods.dynamics.refit import output_error_refit
 from physlens.methods.dynamics.selection import ensemble_inclusion, pareto_thresholds
 from physlens.validate.dimensions import admissible_terms
 from physlens.validate.verdict import Verdict
-
-_FLAG = (lambda v: isinstance(v, (bool, np.bool_)), "True or False")
 
 
 @register("dynamics")
@@ -128,7 +127,7 @@ class SparseDynamics(Method):
     interpretation_kind: ClassVar[str] = "dynamics"
     parameter_rules: ClassVar[dict] = {
         "degree": (lambda v: nonnegative_int(v) and v <= 5, "an integer from 0 to 5"),
-        "trig": _FLAG,
+        "trig": FLAG_RULE,
         "terms": (lambda v: not isinstance(v, str) and all(isinstance(t, str) for t in v),
                   "a list of expression texts such as ['x/(x**2 + y**2)**1.5']"),
         "derivative": (lambda v: v in DERIVATIVES, f"one of {', '.join(DERIVATIVES)}"),
@@ -139,7 +138,7 @@ class SparseDynamics(Method):
         "holdout": (lambda v: nonnegative_number(v) and v <= 0.5, "a fraction in [0, 0.5]"),
         "invariants": (lambda v: v is None or (isinstance(v, Mapping) and all(isinstance(e, str) for e in v.values())),
                        "None or a mapping name -> expression text"),
-        "refine": _FLAG,
+        "refine": FLAG_RULE,
         "random_state": SEED_RULE,
     }
 

@@ -28,6 +28,7 @@ from physlens.methods.base import (
     seed_from,
 )
 from physlens.methods.forces.arrays import check_particle_array
+from physlens.methods.symbolic import SymbolicRegressor
 from physlens.validate.verdict import Verdict
 
 
@@ -152,6 +153,9 @@ class GraphNetwork(Method):
         "learning_rate": (positive_number, "a finite number > 0"),
         "sr_budget": (positive_number, "a number of seconds > 0"),
         "l1": (nonnegative_number, "a finite number >= 0"),
+        # the symbolic regression of the messages, checked before the network trains
+        "sr_functions": SymbolicRegressor.parameter_rules["functions"],
+        "sr_evaluations": SymbolicRegressor.parameter_rules["evaluations"],
         "random_state": SEED_RULE,
     }
 
@@ -272,8 +276,6 @@ class GraphNetwork(Method):
         with torch.no_grad():
             self.training_r2_ = float(1 - ((self._predict_scaled(X, inverse_mass, off) - target) ** 2).mean() / (target**2).mean())
         # symbolic regression on the learned pair force (x-component)
-        from physlens.methods.symbolic import SymbolicRegressor
-
         rng = rng_from(seed)
         forces = self.pair_forces(positions, masses, charges)
         i_idx, j_idx = np.nonzero(~np.eye(N, dtype=bool))

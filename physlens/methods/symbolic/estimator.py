@@ -22,6 +22,7 @@ import sympy
 
 from physlens.errors import DataError
 from physlens.methods.base import (
+    FLAG_RULE,
     SEED_RULE,
     Interpretation,
     Method,
@@ -168,6 +169,7 @@ class SymbolicRegressor(Method):
         "validation_fraction": (lambda v: fraction(v) and 0.05 <= v <= 0.5, "a fraction from 0.05 to 0.5"),
         "n_threads": (optional(positive_int), "None or an integer >= 1"),
         "functions": (_known_functions, "comma-separated function names among " + ", ".join(KNOWN_FUNCTIONS)),
+        **{name: FLAG_RULE for name in ("use_units", "use_structure", "use_enumeration", "use_separability", "run_null_test")},
         "random_state": SEED_RULE,
     }
 
@@ -294,16 +296,13 @@ class SymbolicRegressor(Method):
         return self
 
     def fit_dataset(self, dataset, progress=None):
-        """Fit inputs -> target of a table Dataset, with its units; score against its truth."""
+        """Fit inputs -> target of a table Dataset, with its units (its truth, if any, is
+        scored elsewhere: :func:`physlens.compare.scoring.score_equation`)."""
         names = dataset.input_names
         units = dataset.known_units([*names, dataset.target_name])
         units, y_units = (units[:-1], units[-1]) if units else (None, None)
         self.fit(dataset.X, dataset.y, names=names, X_units=units, y_units=y_units, progress=progress)
         self.target_name_ = dataset.target_name
-        if dataset.truth is not None and dataset.target_name in dataset.truth.equations:
-            from physlens.validate.symbolic import symbolic_equivalence
-
-            self.verdicts_.append(symbolic_equivalence(self.equation_, dataset.truth.equations[dataset.target_name]))
         return self
 
     def _surrogate_check(self, X, y, train_rows, valid_rows, rng) -> Callable[[float], Verdict]:

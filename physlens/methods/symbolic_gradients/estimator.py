@@ -39,6 +39,7 @@ import sympy
 
 from physlens.errors import DataError
 from physlens.methods.base import (
+    FLAG_RULE,
     SEED_RULE,
     Interpretation,
     Method,
@@ -134,7 +135,7 @@ class SymbolicGradients(Method):
         "max_denominator": (positive_int, "an integer >= 1"),
         "max_invariants": (optional(positive_int), "None or an integer >= 1"),
         "max_samples": (lambda v: positive_int(v) and v >= 10, "an integer >= 10"),
-        "log_terms": (lambda v: isinstance(v, (bool, np.bool_)), "True or False"),
+        "log_terms": FLAG_RULE,
         "extra_terms": (lambda v: not isinstance(v, str) and all(isinstance(t, str) for t in v), "a list of expression texts, e.g. ['1/sqrt(x**2+y**2)']"),
         "random_state": SEED_RULE,
     }
