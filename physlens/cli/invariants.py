@@ -39,26 +39,15 @@ def invariants(
     import sympy
 
     from physlens.cli._common import activity, print_json, verdict_table
-    from physlens.data.loaders import MIN_ROWS, check_finite, read_columns
-    from physlens.errors import DataError, ParameterError
+    from physlens.data.loaders import read_columns, used_columns
+    from physlens.errors import DataError
     from physlens.methods.invariants import SiameseInvariants
 
     columns, _ = read_columns(data)
     if event not in columns:
         raise DataError(f"{data}: no column {event!r} for --event; columns: {', '.join(columns)}")
     names = [n.strip() for n in inputs.split(",") if n.strip()] if inputs else [c for c in columns if c != event]
-    unknown = [n for n in names if n not in columns]
-    if unknown:
-        raise DataError(f"{data}: no column {unknown[0]!r} in --inputs; columns: {', '.join(columns)}")
-    if event in names:
-        raise ParameterError(f"--inputs must not hold the event column {event!r}")
-    if not names:
-        raise DataError(f"{data}: no input column besides the event column {event!r}")
-    used = {n: np.asarray(columns[n], dtype=float) for n in [*names, event]}
-    n_rows = len(used[event])
-    if n_rows < MIN_ROWS:
-        raise DataError(f"{data}: {n_rows} row{'' if n_rows == 1 else 's'}; at least {MIN_ROWS} rows are needed to find and check an invariant")
-    check_finite(used, str(data))
+    used = used_columns(columns, names, event, role="event", source=str(data), purpose="an invariant")
     X = np.column_stack([used[n] for n in names])
     model = SiameseInvariants(twin=twin, n_invariants=latents, max_degree=degree, extra_terms=tuple(term or ()),
                               tolerance=tolerance, random_state=seed)

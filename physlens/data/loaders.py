@@ -222,6 +222,26 @@ def check_finite(columns: Mapping[str, np.ndarray], source: str) -> None:
             raise DataError(f"{source}: column {name!r} row {row} is {what}; every value must be a finite number")
 
 
+def used_columns(columns: Mapping[str, np.ndarray], inputs: list[str], key: str, *, role: str, source: str,
+                 purpose: str) -> dict[str, np.ndarray]:
+    """The ``inputs`` and the ``key`` column (the target, or the event id) of a table as
+    finite float arrays, with at least MIN_ROWS rows; errors name the column and what
+    would be valid. ``purpose`` ends the too-few-rows message ("a law", "an invariant")."""
+    for column in inputs:
+        if column not in columns:
+            raise DataError(f"{source}: input column {column!r} is not in the table; columns: {', '.join(columns)}")
+    if key in inputs:
+        raise DataError(f"{source}: the {role} column {key!r} cannot also be an input")
+    if not inputs:
+        raise DataError(f"{source}: no input columns besides the {role} {key!r}")
+    used = {c: np.asarray(columns[c], dtype=float) for c in [*inputs, key]}
+    n_rows = len(used[key])
+    if n_rows < MIN_ROWS:
+        raise DataError(f"{source}: {n_rows} row{'' if n_rows == 1 else 's'}; at least {MIN_ROWS} rows are needed to find and check {purpose}")
+    check_finite(used, source)
+    return used
+
+
 def table_dataset(
     columns: Mapping[str, np.ndarray],
     *,
@@ -239,16 +259,7 @@ def table_dataset(
     if unknown:
         raise DataError(f"{source}: unit given for unknown column {unknown[0]!r}; columns: {', '.join(columns)}")
     inputs = list(inputs) if inputs is not None else [c for c in columns if c != target]
-    for column in inputs:
-        if column not in columns:
-            raise DataError(f"{source}: input column {column!r} is not in the table; columns: {', '.join(columns)}")
-    if not inputs:
-        raise DataError(f"{source}: no input columns besides the target {target!r}")
-    used = {c: np.asarray(columns[c], dtype=float) for c in [*inputs, target]}
-    n_rows = len(used[target])
-    if n_rows < MIN_ROWS:
-        raise DataError(f"{source}: {n_rows} row{'' if n_rows == 1 else 's'}; at least {MIN_ROWS} rows are needed to find and check a law")
-    check_finite(used, source)
+    used = used_columns(columns, inputs, target, role="target", source=source, purpose="a law")
     if np.ptp(used[target]) == 0:
         raise DataError(f"{source}: target column {target!r} is constant ({used[target][0]:g}); there is nothing to explain")
     variables = [Variable(c, units.get(c, ""), "input") for c in inputs] + [Variable(target, units.get(target, ""), "target")]
