@@ -8,6 +8,7 @@ from __future__ import annotations
 import inspect
 import json
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -148,3 +149,35 @@ def test_a_generator_or_random_state_instance_is_drawn_from():
     assert rng_from(generator) is generator
     legacy = np.random.RandomState(5)
     assert seed_from(legacy) == int(np.random.default_rng(int(np.random.RandomState(5).randint(2**31 - 1))).integers(2**31 - 1))
+
+
+# -- numpydoc: every public estimator documents its parameters and what it learns ---------
+
+def _numpydoc_names(cls, section: str) -> set[str] | None:
+    """Names listed in a numpydoc section ("x : type" lines, or "a, b : type"), None when
+    the section is missing."""
+    doc = inspect.getdoc(cls) or ""
+    match = re.search(rf"^{section}\n-+\n(.*?)(?=^\w[\w ]*\n-+\n|\Z)", doc, re.S | re.M)
+    if match is None:
+        return None
+    names: set[str] = set()
+    for line in match.group(1).splitlines():
+        entry = re.match(r"^(\w+(?:, \w+)*)\s*(?::|$)", line)
+        if entry:
+            names.update(entry.group(1).split(", "))
+    return names
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_docstring_lists_every_parameter(name):
+    cls = METHODS[name]
+    documented = _numpydoc_names(cls, "Parameters")
+    assert documented is not None, "a numpydoc Parameters section"
+    assert {p.name for p in _init_parameters(cls)} - documented == set()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_docstring_lists_what_fit_learns(name, fitted):
+    documented = _numpydoc_names(METHODS[name], "Attributes")
+    assert documented is not None, "a numpydoc Attributes section"
+    assert set(_learned(fitted(name))) - documented == set()
