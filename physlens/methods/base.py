@@ -220,6 +220,14 @@ class Method(BaseEstimator):
     def interpret(self) -> Interpretation:
         raise NotImplementedError
 
+    def _check_features(self, X: Any) -> np.ndarray:
+        """``X`` for predict: finite samples with the columns fit saw (``n_features_in_``)."""
+        owner = type(self).__name__
+        X = as_samples(owner, "X", X)
+        if X.shape[1] != self.n_features_in_:
+            raise DataError(f"X has {X.shape[1]} features, but {owner} is expecting {self.n_features_in_} features as input")
+        return X
+
     def _check_is_fitted(self, attribute: str) -> None:
         if not hasattr(self, attribute):
             raise NotFittedError(f"{type(self).__name__} is not fitted yet; call fit() first")
@@ -242,18 +250,23 @@ def as_samples(owner: str, label: str, values: Any, *, ndim: int = 2, n_rows: in
     expects) name the array, what is wrong and what would be valid: sparse or complex
     input, text, the wrong number of axes or rows, too few samples, NaN or infinity."""
     prefix = f"{owner}: " if owner else ""
+    if values is None:
+        raise DataError(f"{prefix}requires {label} to be passed, but the target {label} is None")
     if type(values).__module__.startswith("scipy.sparse"):
         raise DataError(f"{prefix}{label} is a sparse matrix; sparse input is not supported: pass a dense array (.toarray())")
     array = np.asarray(values)
     if array.dtype.kind == "c":
-        raise DataError(f"{prefix}{label} holds complex numbers; complex data not supported: pass real and imaginary parts as columns")
+        raise DataError(f"{prefix}{label}: Complex data not supported; pass the real and imaginary parts as separate columns")
     try:
         array = array.astype(float)
     except (TypeError, ValueError) as error:
         raise DataError(f"{prefix}{label} must be a numeric array ({error})") from None
     if array.ndim != ndim:
         axes = "(samples,)" if ndim == 1 else "(samples, columns)" if ndim == 2 else f"{ndim} axes, samples first"
-        raise DataError(f"{prefix}{label} must be {ndim}-D {axes}, got shape {array.shape}")
+        hint = "; Reshape your data: X.reshape(-1, 1) for one column" if ndim == 2 and array.ndim == 1 else ""
+        raise DataError(f"{prefix}{label} must be {ndim}-D {axes}, got shape {array.shape}{hint}")
+    if ndim == 2 and array.shape[1] == 0:
+        raise DataError(f"{prefix}{label} has 0 feature(s) (shape={array.shape}) while a minimum of 1 is required.")
     if n_rows is not None and array.shape[0] != n_rows:
         raise DataError(f"{prefix}{label} has {array.shape[0]} rows; it needs one per sample ({n_rows})")
     check_finite_values(owner, label, array, names)

@@ -155,8 +155,9 @@ PARAMETERS_DOC = """
     beta_, kl_warmup_ : float
         The KL weight and warm-up used.
     observation_mean_, observation_scale_, target_mean_, target_scale_ : ndarray
-        Standardisation of observations and decoder targets (and ``question_mean_``,
-        ``question_scale_`` for SciNet).
+        Standardisation of observations and decoder targets.
+    question_mean_, question_scale_ : ndarray
+        Standardisation of the questions (SciNet only).
 """
 
 

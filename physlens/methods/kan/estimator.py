@@ -24,6 +24,7 @@ from typing import Sequence
 
 import numpy as np
 import sympy
+from sklearn.base import RegressorMixin
 
 from physlens.expr import symbols_for
 from physlens.methods._torch import torch_threads
@@ -73,7 +74,7 @@ def _drop_round_off(equation: sympy.Expr, names: list[str], X: np.ndarray, y: np
 
 
 @register("kan")
-class KolmogorovArnoldNetwork(Method):
+class KolmogorovArnoldNetwork(RegressorMixin, Method):
     """KAN regression (Liu et al. 2024) with pruning and symbolic snapping.
 
     ``fit(X, y, names)``; ``width`` is the list of hidden widths, or ``"auto"`` to try
@@ -115,6 +116,8 @@ class KolmogorovArnoldNetwork(Method):
         R2 of the formula on the data.
     shapes_ : dict
         Shape -> formula R2 for every shape tried.
+    n_features_in_ : int
+        Number of input columns seen in fit (scikit-learn's convention).
     names_ : list of str
         The variables' names.
     """
@@ -193,6 +196,7 @@ class KolmogorovArnoldNetwork(Method):
         self.r2_ = chosen["r2"]
         self.shapes_ = {r["width"]: r["r2"] for r in results}
         self.names_ = names
+        self.n_features_in_ = X.shape[1]
         return self
 
     def _fit_shape(self, width, X, y, names, seed):
@@ -313,7 +317,7 @@ class KolmogorovArnoldNetwork(Method):
 
     def predict(self, X) -> np.ndarray:
         self._check_is_fitted("equation_")
-        return predicts(self.equation_, self.names_, np.asarray(X, dtype=float))
+        return predicts(self.equation_, self.names_, self._check_features(X))
 
     def interpret(self) -> Interpretation:
         self._check_is_fitted("equation_")

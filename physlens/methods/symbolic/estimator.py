@@ -19,6 +19,7 @@ from typing import Callable, ClassVar
 
 import numpy as np
 import sympy
+from sklearn.base import RegressorMixin
 
 from physlens.errors import DataError
 from physlens.methods.base import (
@@ -27,7 +28,8 @@ from physlens.methods.base import (
     Interpretation,
     Method,
     Taxonomy,
-    check_finite_values,
+    as_samples,
+    column_names,
     fraction,
     optional,
     positive_int,
@@ -54,7 +56,7 @@ def _known_functions(text) -> bool:
 
 
 @register("symbolic")
-class SymbolicRegressor(Method):
+class SymbolicRegressor(RegressorMixin, Method):
     """Find a closed-form law y = f(x) from a table, with units when they are known.
 
     Genetic programming with tuned constants (Operon; Burlacu, Kronberger & Kommenda,
@@ -124,9 +126,17 @@ class SymbolicRegressor(Method):
     symmetries_ : list of dict
         Translational symmetries found and searched on as differences.
     names_ : list of str
-        Input names; ``dimensions_`` and ``target_dimension_`` their dimensions.
+        Input names.
+    dimensions_, target_dimension_ : dict of Dimension, Dimension (None without units)
+        The inputs' and the target's dimensions.
+    target_name_ : str
+        The target's name (set by ``fit_dataset``).
+    n_features_in_ : int
+        Number of input columns seen in fit (scikit-learn's convention).
     timings_ : dict
-        Seconds spent in each stage; ``budget_kind_`` says how the search was bounded.
+        Seconds spent in each stage.
+    budget_kind_ : str
+        How the search was bounded: model evaluations (reproducible) or wall-clock seconds.
     """
 
     taxonomy: ClassVar[Taxonomy] = Taxonomy("intrinsic", "functional", "global", "discovering", "high")
@@ -176,22 +186,13 @@ class SymbolicRegressor(Method):
     # -- validation --------------------------------------------------------------------
     @staticmethod
     def _check_data(X, y, names, X_units, y_units):
-        try:
-            X = np.asarray(X, dtype=float)
-            y = np.asarray(y, dtype=float)
-        except (TypeError, ValueError) as error:
-            raise DataError(f"X and y must be numeric arrays ({error})") from None
-        if X.ndim == 1:
-            X = X[:, None]
-        if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.shape[0]:
-            raise DataError(f"X must be (n_samples, n_inputs) and y (n_samples,); got {X.shape} and {y.shape}")
-        if X.shape[0] < 10:
-            raise DataError(f"{X.shape[0]} rows; at least 10 are needed")
-        names = list(names) if names is not None else [f"x{i}" for i in range(X.shape[1])]
-        if len(names) != X.shape[1]:
-            raise DataError(f"{len(names)} names for {X.shape[1]} input columns")
-        check_finite_values("", "X", X, names)
-        check_finite_values("", "y", y)
+        if not type(X).__module__.startswith("scipy.sparse"):  # sparse input is refused by as_samples
+            X = np.asarray(X)
+            X = X[:, None] if X.ndim == 1 else X  # one input column, as physicists often pass it
+        shape = np.shape(X)
+        names = column_names("SymbolicRegressor", names, shape[1]) if len(shape) == 2 else None
+        X = as_samples("", "X", X, names=names, min_rows=10)
+        y = as_samples("", "y", y, ndim=1, n_rows=X.shape[0])
         if np.ptp(y) == 0:
             raise DataError("the target is constant; there is nothing to explain")
         dims = None
@@ -220,6 +221,7 @@ class SymbolicRegressor(Method):
         stream_seed = seed_from(self.random_state)
         n_valid = len(valid_rows)
         self.names_ = names
+        self.n_features_in_ = X.shape[1]
         self.dimensions_ = dims
         self.target_dimension_ = target_dim
         self.timings_ = {}
@@ -321,9 +323,10 @@ class SymbolicRegressor(Method):
     # -- results -------------------------------------------------------------------------
     def predict(self, X) -> np.ndarray:
         self._check_is_fitted("equation_")
-        X = np.asarray(X, dtype=float)
-        X = X[:, None] if X.ndim == 1 else X
-        return evaluate(self.equation_, self.names_, X)
+        if not type(X).__module__.startswith("scipy.sparse"):  # sparse input is refused by _check_features
+            X = np.asarray(X)
+            X = X[:, None] if X.ndim == 1 and self.n_features_in_ == 1 else X  # one input column, as fit takes it
+        return evaluate(self.equation_, self.names_, self._check_features(X))
 
     @property
     def pareto_(self):
