@@ -372,7 +372,7 @@ class SparseDynamics(Method):
         expressions = {s: e for s, e in self.equations_.items()}
         summary = (f"{n_kept} terms in {len(self.state_names_)} equations; derivative scheme {self.derivative_}"
                    + ("; coefficients by output error (multiple shooting)" if self.refined_ else "") + "; "
-                   f"noise estimate " + ", ".join(f"{s} {v:.1%}" for s, v in self.noise_.items()))
+                   "noise estimate " + ", ".join(f"{s} {v:.1%}" for s, v in self.noise_.items()))
         rows = []
         for i, s in enumerate(self.state_names_):
             for j, t in enumerate(self.library_):
