@@ -197,9 +197,9 @@ class Method(BaseEstimator):
 
     @classmethod
     def applicable_to(cls, dataset) -> str | None:
-        """None when :meth:`fit_dataset` can take ``dataset``; otherwise why not. The
-        default checks the kind and that the method fits from a Dataset at all; a method
-        that needs particular columns of its kind extends it."""
+        """None when :meth:`fit_dataset` can take ``dataset``; otherwise why not: the kind,
+        that the method fits from a Dataset at all, and the :attr:`required_arrays`. A
+        method that needs more of its kind extends it."""
         kind = getattr(dataset, "kind", type(dataset).__name__)
         if kind != cls.consumes:
             return f"{cls.__name__} consumes datasets of kind {cls.consumes!r}, not {kind!r}"
@@ -245,8 +245,8 @@ def check_parameter(owner: str, name: str, value: Any, valid: Callable[[Any], bo
 
 def as_samples(owner: str, label: str, values: Any, *, ndim: int = 2, n_rows: int | None = None, min_rows: int = 1,
                names: list[str] | None = None) -> np.ndarray:
-    """``values`` as a finite float array of ``ndim`` axes, samples first: the one input
-    check behind every method's fit. Errors (DataError, a ValueError as scikit-learn
+    """``values`` as a finite float array of ``ndim`` axes, samples first: the input check
+    behind the fit of every method that takes plain arrays. Errors (DataError, a ValueError as scikit-learn
     expects) name the array, what is wrong and what would be valid: sparse or complex
     input, text, the wrong number of axes or rows, too few samples, NaN or infinity."""
     prefix = f"{owner}: " if owner else ""

@@ -80,3 +80,12 @@ def test_check_finite_values_reports_infinity_and_single_columns():
     forces[1, 1, 1] = np.nan
     with pytest.raises(DataError, match=r"^Owner: forces row 1, column 4 is NaN"):  # trailing axes flattened
         check_finite_values("Owner", "forces", forces)
+
+
+def test_a_method_names_the_arrays_a_dataset_lacks():
+    from physlens.data.particles import simulate_agents
+    from physlens.methods.forces import GraphNetwork
+
+    agents = simulate_agents(8, 6, radius=1.0, box=5.0, noise=0.05, seed=0)  # velocities, no accelerations
+    reason = GraphNetwork.applicable_to(agents)
+    assert reason.startswith("GraphNetwork needs a 'particles' dataset with positions, accelerations; accelerations missing")
