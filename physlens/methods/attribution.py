@@ -36,7 +36,7 @@ from physlens.methods.base import (
     register,
     rng_from,
 )
-from physlens.methods._torch import Standardized, make_mlp, network_gradients, torch_threads
+from physlens.methods._torch import Standardized, make_mlp, network_gradients, torch_generator, torch_threads
 from physlens.methods.symbolic_gradients import SymbolicGradients
 from physlens.validate.attribution import completeness_error, completeness_verdict, global_importance, ranking, ranks_first
 from physlens.validate.verdict import Verdict
@@ -177,7 +177,7 @@ class ClassifierAttributions(Method):
         import torch
 
         rng = rng_from(self.random_state)
-        generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
+        generator = torch_generator(int(rng.integers(2**62)))
         order = rng.permutation(X.shape[0])
         n_test = int(round(self.test_fraction * X.shape[0]))
         test, train = order[:n_test], order[n_test:]

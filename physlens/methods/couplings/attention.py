@@ -18,11 +18,10 @@ from physlens.methods.base import (
     positive_int,
     positive_number,
     register,
-    seed_from,
 )
 from physlens.methods.couplings.base import SHARED_ATTRIBUTES_DOC, _CouplingMethod
 from physlens.methods.couplings.masked_spin import one_hot_inputs, site_cross_entropy
-from physlens.methods._torch import minimize_lbfgs
+from physlens.methods._torch import minimize_lbfgs, torch_generator
 
 
 @register("factored_attention")
@@ -118,7 +117,7 @@ class FactoredAttention(_CouplingMethod):
         inputs, targets = one_hot_inputs(index, n_states, dtype)
         N, q, H = index.shape[1], n_states, self.n_heads
         d = self.embedding_dim or N
-        generator = torch.Generator().manual_seed(seed_from(self.random_state))
+        generator = torch_generator(self.random_state)
 
         def parameter(*shape, scale):
             return (torch.randn(*shape, generator=generator, dtype=dtype) * scale).requires_grad_(True)
@@ -235,7 +234,7 @@ class TransformerLayer(_CouplingMethod):
         n, N = index.shape
         q, H, d = n_states, self.n_heads, self.embedding_dim
         dh = d // H
-        generator = torch.Generator().manual_seed(seed_from(self.random_state))
+        generator = torch_generator(self.random_state)
 
         def parameter(*shape, scale):
             return torch.nn.Parameter(torch.randn(*shape, generator=generator) * scale)

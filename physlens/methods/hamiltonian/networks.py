@@ -28,7 +28,7 @@ from physlens.methods.base import (
     rng_from,
     seed_from,
 )
-from physlens.methods._torch import NumpyTanhMLP, Standardized, make_mlp, minimize_lbfgs, torch_threads
+from physlens.methods._torch import NumpyTanhMLP, Standardized, make_mlp, minimize_lbfgs, torch_generator, torch_threads
 from physlens.methods.hamiltonian.state import StateFeatures, energy_drift, rollout, rotation_invariants
 from physlens.validate.invariants import drift_verdict
 from physlens.validate.verdict import Verdict
@@ -142,7 +142,7 @@ class _DynamicsBase(Method):
         import torch
 
         rng = rng_from(self.random_state)
-        generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
+        generator = torch_generator(int(rng.integers(2**62)))
         inputs = self._inputs(states)
         mean, scale = inputs.mean(axis=0), inputs.std(axis=0)
         scale = np.where(scale > 0, scale, 1.0)

@@ -40,7 +40,7 @@ from physlens.methods.base import (
     register,
     rng_from,
 )
-from physlens.methods._torch import Standardized, make_mlp, network_gradients, torch_threads
+from physlens.methods._torch import Standardized, make_mlp, network_gradients, torch_generator, torch_threads
 from physlens.methods.symbolic_gradients import SymbolicGradients
 from physlens.validate.invariants import event_r2, gradient_field, pair_auc
 from physlens.validate.symbolic import predicts
@@ -240,7 +240,7 @@ class SiameseInvariants(Method):
     def _train_network(self, X, members, train_ids, rng, torch_seed: int):
         import torch
 
-        generator = torch.Generator().manual_seed(torch_seed)
+        generator = torch_generator(torch_seed)
         train_rows = np.concatenate([members[e] for e in train_ids])
         mean, scale = X[train_rows].mean(axis=0), X[train_rows].std(axis=0)
         scale = np.where(scale > 0, scale, 1.0)

@@ -27,7 +27,7 @@ import sympy
 from sklearn.base import RegressorMixin
 
 from physlens.expr import symbols_for
-from physlens.methods._torch import torch_threads
+from physlens.methods._torch import torch_generator, torch_threads
 from physlens.methods.base import (
     SEED_RULE,
     Interpretation,
@@ -203,7 +203,7 @@ class KolmogorovArnoldNetwork(RegressorMixin, Method):
         import torch
 
         rng = rng_from(seed)
-        generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
+        generator = torch_generator(int(rng.integers(2**62)))
         low, high = X.min(axis=0), X.max(axis=0)
         middle, half = (low + high) / 2, np.where(high > low, (high - low) / 2, 1.0)
         y_mean, y_scale = y.mean(), y.std() if y.std() > 0 else 1.0

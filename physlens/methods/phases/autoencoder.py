@@ -5,7 +5,7 @@ PRE 96, 022140, 2017)."""
 from __future__ import annotations
 
 from physlens.methods.base import positive_int, positive_number, register, rng_from
-from physlens.methods._torch import seeded_module
+from physlens.methods._torch import seeded_module, torch_generator
 from physlens.methods.phases.base import SHARED_ATTRIBUTES_DOC, SHARED_PARAMETERS_DOC, _PhaseMethod
 from physlens.methods.phases.encoding import isotropic_norm
 
@@ -61,7 +61,7 @@ class AutoencoderPhases(_PhaseMethod):
 
         values, curves = [], {}
         self.losses_ = {}
-        generator = torch.Generator().manual_seed(seed)
+        generator = torch_generator(seed)
         for x, t in zip(encoded, temps):
             L = x.shape[-1]
             flat = torch.from_numpy(x.reshape(len(x), -1))

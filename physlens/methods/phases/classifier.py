@@ -16,7 +16,7 @@ import numpy as np
 
 from physlens.errors import DataError
 from physlens.methods.base import nonnegative_int, positive_int, positive_number, register, rng_from
-from physlens.methods._torch import seeded_module
+from physlens.methods._torch import seeded_module, torch_generator
 from physlens.methods.phases.base import SHARED_ATTRIBUTES_DOC, SHARED_PARAMETERS_DOC, _PhaseMethod
 from physlens.methods.phases.encoding import isotropic_norm
 from physlens.methods.phases.finite_size import level_crossing, temperature_means
@@ -133,7 +133,7 @@ class ClassifierPhases(_PhaseMethod):
         def train(low: float, high: float):
             model = seeded_module(build, seed)
             optimiser = torch.optim.Adam(model.parameters(), lr=self.learning_rate)
-            generator = torch.Generator().manual_seed(seed)
+            generator = torch_generator(seed)
             batches = []
             for x, t in zip(pooled, temps):
                 rows = np.flatnonzero((t <= low) | (t >= high))
