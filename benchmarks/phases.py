@@ -83,9 +83,10 @@ def throughput(L: int, replicas: int, sweeps: int, naive_sweeps: int, temperatur
 def critical_temperatures(model: str, sizes: list[int], n_temperatures: int, samples: int, seed: int) -> list[dict]:
     from physlens.data.lattice import MODELS, simulate_sizes
     from physlens.methods.base import available_methods
+    from physlens.validate.phases import critical_temperature_tolerance
 
     tc = MODELS[model].critical_temperature
-    tolerance = 0.005 if model == "ising" else 0.01
+    tolerance = critical_temperature_tolerance(MODELS[model].q)
     start = time.perf_counter()
     scan = simulate_sizes(model, sizes, np.linspace(0.8 * tc, 1.2 * tc, n_temperatures), samples_per_temperature=samples, chains=8, thermalization=100, interval=2, wolff_updates=2, seed=seed)
     simulation = time.perf_counter() - start
