@@ -40,6 +40,10 @@ def _as_batch(configs, spec: LatticeModel) -> np.ndarray:
         configs = configs[None]
     if configs.ndim != rank + 1:
         raise DataError(f"configs has shape {configs.shape}; model {spec.name!r} needs (n,) + {rank} site axes")
+    lattice = configs.shape[-spec.dimension:]
+    if len(set(lattice)) != 1 or (spec.spin == "link" and configs.shape[1] != spec.dimension):
+        expected = f"(n, {spec.dimension}, L, L)" if spec.spin == "link" else f"(n{', L' * spec.dimension})"
+        raise DataError(f"configs has shape {configs.shape}; model {spec.name!r} needs {expected}")
     return configs
 
 
