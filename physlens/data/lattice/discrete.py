@@ -10,7 +10,9 @@ bond along axis k between equal spins with probability p_k = 1 - exp(-J_potts,k 
 independent, that cluster is exactly the Fortuin-Kasteleyn cluster holding the seed, so
 it is found for every replica at once with one connected-components pass over the
 activated bonds (scipy, compiled) instead of a Python breadth-first search. The cluster
-then takes a uniformly drawn different state (a flip for Ising).
+then takes a uniformly drawn different state (a flip for Ising). The Swendsen-Wang update
+uses the same pass and gives every cluster a uniformly drawn state: per CPU second it
+moves many more spins, which matters most away from T_c where Wolff clusters are small.
 
 Replicas (temperatures x independent chains) run side by side in one array, which is what
 makes numpy fast here. Randomness only from the ``rng`` passed in.
@@ -108,21 +110,34 @@ class LatticeSampler:
             accept &= mask
             self.spins = np.where(accept, proposal, spins).astype(np.int8)
 
+    def _fk_clusters(self) -> np.ndarray:
+        """Fortuin-Kasteleyn cluster labels: bonds between equal spins activated with p_k."""
+        flat = self.spins.ravel()
+        active = (flat[self._bond_a] == flat[self._bond_b]) & (self.rng.random(self._bond_a.size) < self._bond_p)
+        return connected_labels(flat.size, self._bond_a[active], self._bond_b[active])
+
     def wolff_update(self) -> None:
         R, q = self.temperatures.size, self.model.q
         per_replica = self.size**self.model.dimension
-        flat = self.spins.ravel()
-        active = (flat[self._bond_a] == flat[self._bond_b]) & (self.rng.random(self._bond_a.size) < self._bond_p)
-        labels = connected_labels(R * per_replica, self._bond_a[active], self._bond_b[active])
+        labels = self._fk_clusters()
         seeds = np.arange(R) * per_replica + self.rng.integers(0, per_replica, size=R)
         in_cluster = (labels.reshape(R, per_replica) == labels[seeds][:, None]).reshape(self.spins.shape)
         shift = self.rng.integers(1, q, size=R).reshape((R,) + (1,) * self.model.dimension) if q > 2 else 1
         self.spins = np.where(in_cluster, (self.spins + shift) % q, self.spins).astype(np.int8)
 
-    def sweep(self, wolff_updates: int) -> None:
+    def swendsen_wang_update(self) -> None:
+        """Every FK cluster takes a uniformly drawn state (Swendsen & Wang, PRL 58, 86 (1987)):
+        the same connected-components pass as a Wolff update, but all clusters move."""
+        labels = self._fk_clusters()
+        new_state = self.rng.integers(0, self.model.q, size=int(labels.max()) + 1).astype(np.int8)
+        self.spins = new_state[labels].reshape(self.spins.shape)
+
+    def sweep(self, wolff_updates: int, cluster: str = "wolff") -> None:
+        """One Metropolis sweep, then ``wolff_updates`` cluster updates (Wolff or Swendsen-Wang)."""
         self.metropolis_sweep()
+        update = self.wolff_update if cluster == "wolff" else self.swendsen_wang_update
         for _ in range(wolff_updates):
-            self.wolff_update()
+            update()
 
     def states(self) -> np.ndarray:
         """Spins as the model's declared values (+-1 for Ising, 0..q-1 for Potts)."""

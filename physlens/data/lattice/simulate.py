@@ -16,6 +16,7 @@ from physlens.errors import ParameterError
 
 # Scan used when no temperatures are given for a model without a finite-T transition.
 GAUGE_DEFAULT_TEMPERATURES = np.linspace(0.0, 3.0, 16)
+CLUSTER_UPDATES = ("wolff", "swendsen-wang")
 
 
 def exact_mean_plaquette(temperature: float, size: int) -> float:
@@ -86,6 +87,7 @@ def simulate_lattice(
     interval: int = 2,
     wolff_updates: int = 2,
     couplings: Sequence[float] | None = None,
+    cluster: str = "wolff",
     seed: int | None = 0,
 ) -> Dataset:
     """Equilibrium configurations of ``model`` (see :mod:`physlens.data.lattice.models`).
@@ -93,8 +95,10 @@ def simulate_lattice(
     For each temperature, ``chains`` independent chains are thermalised for
     ``thermalization`` sweeps, then sampled every ``interval`` sweeps until
     ``samples_per_temperature`` configurations are collected. A sweep is one
-    checkerboard Metropolis sweep plus ``wolff_updates`` Wolff cluster updates (the gauge
-    model has no cluster update: its sweep adds an exact gauge + sector move instead).
+    checkerboard Metropolis sweep plus ``wolff_updates`` cluster updates, Wolff's (one
+    cluster) or, with ``cluster="swendsen-wang"``, Swendsen-Wang's (every cluster) at the
+    same cost per update (the gauge model has neither: its sweep is heat-bath plus an
+    exact gauge + sector move).
     ``couplings`` (Jx, Jy) replace the anisotropic Ising model's (1, 0.5).
 
     Returns a Dataset of kind "configurations" with arrays ``configs`` and ``temperature``
@@ -117,15 +121,17 @@ def simulate_lattice(
         raise ParameterError(f"temperatures must be finite and {bound}, got {temperatures.tolist()}")
     _check_integers(samples_per_temperature=(samples_per_temperature, 1), chains=(chains, 1), thermalization=(thermalization, 0),
                     interval=(interval, 1), wolff_updates=(wolff_updates, 0))
+    if cluster not in CLUSTER_UPDATES:
+        raise ParameterError(f"cluster={cluster!r} is invalid; expected one of {', '.join(CLUSTER_UPDATES)}")
     rng = np.random.default_rng(seed)
     sampler = _sampler(spec, int(size), np.repeat(temperatures, chains), rng)
     for _ in range(thermalization):
-        sampler.sweep(wolff_updates)
+        sampler.sweep(wolff_updates, cluster)
     rounds = math.ceil(samples_per_temperature / chains)
     collected = []
     for _ in range(rounds):
         for _ in range(interval):
-            sampler.sweep(wolff_updates)
+            sampler.sweep(wolff_updates, cluster)
         collected.append(sampler.states())
     # (rounds, T*chains, *site) -> per temperature, first samples_per_temperature rows.
     site = spec.site_shape(int(size))
@@ -148,6 +154,7 @@ def simulate_lattice(
             "thermalization": thermalization,
             "interval": interval,
             "wolff_updates": wolff_updates,
+            "cluster": cluster,
             "couplings": list(spec.couplings),
             "seed": seed,
         },
