@@ -6,15 +6,15 @@ theory), on a batch of replicas as simulate_lattice runs them:
 
 - local updates per second: attempted single-spin (XY angle, gauge link) updates of the
   checkerboard Metropolis (heat-bath for gauge) sweep;
-- Wolff: clusters per second and flipped spins per second (cluster sizes counted by
-  comparing states before and after each update, outside the timed calls).
+- Wolff and Swendsen-Wang: flipped spins per second (counted by comparing states before
+  and after each update, outside the timed calls) and Wolff clusters per second.
 
 The peer is ising-rs (Rust; `pip install ising-rs`, imported as `isingmodel`), on the same
 L x L Ising lattice at the same T: `Lattice.simulation_step()` (one attempted Metropolis
 flip per call) and `Lattice.wolff_step()` (one cluster per call). Its API has no batch
 call: a batch of R lattices is R objects stepped one call at a time, which costs R times
 one lattice, so one lattice is timed. The ratios printed are physlens / ising-rs, per
-update (local) and per flipped spin (Wolff); models other than Ising are compared with
+update (local) and per flipped spin (cluster updates, against its Wolff); models other than Ising are compared with
 ising-rs's Ising (the only model it has).
 
 Run: .venv/bin/python benchmarks/lattice_throughput.py [--quick]
@@ -50,7 +50,7 @@ def _sampler(model: str, size: int, replicas: int, temperature: float, seed: int
     return spec, LatticeSampler(spec, size, temperatures, rng)
 
 
-def physlens_rows(model: str, size: int, replicas: int, sweeps: int, wolff_updates: int, seed: int) -> list[dict]:
+def physlens_rows(model: str, size: int, replicas: int, sweeps: int, cluster_updates: int, seed: int) -> list[dict]:
     from physlens.data.lattice import lattice_model
 
     spec = lattice_model(model)
@@ -69,14 +69,16 @@ def physlens_rows(model: str, size: int, replicas: int, sweeps: int, wolff_updat
     rows = [base | {"engine": f"physlens {name}", "updates": sweeps * replicas * units, "seconds": seconds}]
     if spec.spin == "link":
         return rows
-    seconds, flipped = 0.0, 0
-    for _ in range(wolff_updates):
-        before = sampler.states()
-        start = time.perf_counter()
-        sampler.wolff_update()
-        seconds += time.perf_counter() - start
-        flipped += int((sampler.states() != before).sum())
-    rows.append(base | {"engine": "physlens Wolff", "clusters": wolff_updates * replicas, "updates": flipped, "seconds": seconds})
+    for update, label in ((sampler.wolff_update, "Wolff"), (sampler.swendsen_wang_update, "Swendsen-Wang")):
+        seconds, flipped = 0.0, 0
+        for _ in range(cluster_updates):
+            before = sampler.states()
+            start = time.perf_counter()
+            update()
+            seconds += time.perf_counter() - start
+            flipped += int((sampler.states() != before).sum())
+        clusters = cluster_updates * replicas if label == "Wolff" else None
+        rows.append(base | {"engine": f"physlens {label}", "clusters": clusters, "updates": flipped, "seconds": seconds})
     return rows
 
 
@@ -129,12 +131,13 @@ def main() -> None:
     rows += peer
     for row in rows:
         row["per_second"] = row["updates"] / row["seconds"] if row["updates"] else float("nan")
-        if "clusters" in row:
+        if row.get("clusters"):
             row["clusters_per_second"] = row["clusters"] / row["seconds"]
     peer_rate = {row["engine"].split()[-1]: row["per_second"] for row in peer if row["updates"]}
     for row in rows:
         kind = row["engine"].split()[-1]
-        kind = "Metropolis" if kind == "heat-bath" else kind
+        # Cluster updates against ising-rs's Wolff, per flipped spin; local ones against its Metropolis.
+        kind = {"heat-bath": "Metropolis", "Swendsen-Wang": "Wolff"}.get(kind, kind)
         row["vs_ising_rs"] = row["per_second"] / peer_rate[kind] if kind in peer_rate else float("nan")
     columns = ["model", "lattice", "replicas", "engine", "updates", "seconds", "per_second", "clusters_per_second", "vs_ising_rs"]
     print(markdown_table(rows, columns))
@@ -143,13 +146,14 @@ def main() -> None:
     headline = []
     for row in rows:
         if row["engine"].startswith("physlens") and row["replicas"] == args.replicas:
-            kind = "Wolff flipped spins" if "Wolff" in row["engine"] else "local updates"
-            peer_name = "ising-rs Wolff" if "Wolff" in row["engine"] else "ising-rs Metropolis"
-            peer_value = peer_rate.get("Wolff" if "Wolff" in row["engine"] else "Metropolis")
+            cluster = "Wolff" in row["engine"] or "Swendsen" in row["engine"]
+            kind = f"{row['engine'].split(' ', 1)[1]} flipped spins" if cluster else "local updates"
+            peer_name = "ising-rs Wolff" if cluster else "ising-rs Metropolis"
+            peer_value = peer_rate.get("Wolff" if cluster else "Metropolis")
             headline.append(figure(f"{kind} per second, {row['model']} {row['lattice']} ({row['replicas']} replicas)", row["per_second"],
                                    peer=peer_name, peer_value=peer_value, unit="1/s"))
     notes = (f"Each model at its T_c (gauge: T = 1; xy: T_BKT); physlens on batches of {args.replicas} replicas (and 1 for Ising), "
-             f"{sweeps} sweeps and {wolff} Wolff updates each; ising-rs on one {size}x{size} Ising lattice at T_c with one Python call "
+             f"{sweeps} sweeps and {wolff} Wolff and Swendsen-Wang updates each; ising-rs on one {size}x{size} Ising lattice at T_c with one Python call "
              "per step (it has no batch call). Other engineers share these 2 cores; see load_before/after.")
     write_record("lattice_throughput", "Lattice Monte Carlo throughput: every engine beside ising-rs", rows=[row | {"seed": args.seed} for row in rows],
                  headline=headline, seeds=[args.seed], load_before=load_before, notes=notes)

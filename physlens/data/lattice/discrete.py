@@ -44,12 +44,27 @@ def nearest_neighbour_bonds(replicas: int, size: int, dimension: int) -> tuple[n
     return a, b, axis
 
 
-def connected_labels(n_sites: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Cluster label of every site given the activated bonds (a[i], b[i])."""
-    from scipy.sparse import coo_matrix
+def bonds_by_site(bond_b: np.ndarray, dimension: int) -> np.ndarray:
+    """(sites, d): the neighbour each site is bonded to in each block of
+    :func:`nearest_neighbour_bonds` (whose first sites run 0..n-1 in every block)."""
+    return np.ascontiguousarray(bond_b.reshape(dimension, -1).T).astype(np.int32)
+
+
+def cluster_labels(active: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
+    """Cluster label of every site, given which bonds of :func:`nearest_neighbour_bonds`
+    are ``active`` (in its block order) and ``neighbours`` from :func:`bonds_by_site`.
+
+    The graph is built directly in CSR form (rows are sites, already in order), which skips
+    the sort a COO graph needs; scipy's compiled connected components does the rest."""
+    from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import connected_components
 
-    graph = coo_matrix((np.ones(a.size, dtype=np.int8), (a, b)), shape=(n_sites, n_sites))
+    n_sites, dimension = neighbours.shape
+    by_site = active.reshape(dimension, n_sites).T
+    indptr = np.zeros(n_sites + 1, dtype=np.int32)
+    np.cumsum(by_site.sum(axis=1), out=indptr[1:])
+    indices = neighbours[by_site]
+    graph = csr_matrix((np.ones(indices.size, dtype=np.int8), indices, indptr), shape=(n_sites, n_sites))
     return connected_components(graph, directed=False)[1]
 
 
@@ -78,6 +93,7 @@ class LatticeSampler:
         self._beta_j = self._beta_j_axis[0]
         self._sublattices = checkerboard(size, d)
         self._bond_a, self._bond_b, bond_axis = nearest_neighbour_bonds(replicas, size, d)
+        self._neighbours = bonds_by_site(self._bond_b, d)
         p_axis = 1.0 - np.exp(-model.coupling * couplings[:, None] / self.temperatures[None, :])
         per_site = size**d
         self._bond_p = p_axis[bond_axis, np.repeat(np.tile(np.arange(replicas), d), per_site)] if replicas else np.zeros(0)
@@ -114,7 +130,7 @@ class LatticeSampler:
         """Fortuin-Kasteleyn cluster labels: bonds between equal spins activated with p_k."""
         flat = self.spins.ravel()
         active = (flat[self._bond_a] == flat[self._bond_b]) & (self.rng.random(self._bond_a.size) < self._bond_p)
-        return connected_labels(flat.size, self._bond_a[active], self._bond_b[active])
+        return cluster_labels(active, self._neighbours)
 
     def wolff_update(self) -> None:
         R, q = self.temperatures.size, self.model.q

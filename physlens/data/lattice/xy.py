@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from physlens.data.lattice.discrete import checkerboard, connected_labels, nearest_neighbour_bonds
+from physlens.data.lattice.discrete import bonds_by_site, checkerboard, cluster_labels, nearest_neighbour_bonds
 
 TWO_PI = 2.0 * math.pi
 
@@ -35,6 +35,7 @@ class XYSampler:
         neighbours = np.stack([np.roll(index, s, axis=k) for k in (0, 1) for s in (1, -1)])
         self._sublattice_sites = [(index[mask], neighbours[:, mask]) for mask in checkerboard(size, 2)]
         self._bond_a, self._bond_b, _ = nearest_neighbour_bonds(self.temperatures.size, size, 2)
+        self._neighbours = bonds_by_site(self._bond_b, 2)
         self._bond_beta = np.tile(np.repeat(1.0 / self.temperatures, size * size), 2)
 
     def metropolis_sweep(self) -> None:
@@ -61,7 +62,7 @@ class XYSampler:
         weight = projection[self._bond_a] * projection[self._bond_b]
         p_bond = -np.expm1(-2.0 * self._bond_beta * np.maximum(weight, 0.0))
         active = self.rng.random(self._bond_a.size) < p_bond
-        return mirror, connected_labels(projection.size, self._bond_a[active], self._bond_b[active])
+        return mirror, cluster_labels(active, self._neighbours)
 
     def _reflect(self, mirror: np.ndarray, where: np.ndarray) -> None:
         reflected = np.mod(math.pi + 2.0 * mirror[:, None, None] - self.angles, TWO_PI)
