@@ -68,7 +68,34 @@ def cluster_labels(active: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
-class LatticeSampler:
+def seed_cluster(labels: np.ndarray, replicas: int, rng: np.random.Generator) -> np.ndarray:
+    """(R, sites): the cluster holding one uniformly drawn site of each replica (Wolff's cluster)."""
+    per_replica = labels.size // replicas
+    seeds = np.arange(replicas) * per_replica + rng.integers(0, per_replica, size=replicas)
+    return labels.reshape(replicas, per_replica) == labels[seeds][:, None]
+
+
+class ClusterSampler:
+    """A sweep: one local sweep, then cluster updates, Wolff's or Swendsen-Wang's."""
+
+    def metropolis_sweep(self) -> None:
+        raise NotImplementedError
+
+    def wolff_update(self) -> None:
+        raise NotImplementedError
+
+    def swendsen_wang_update(self) -> None:
+        raise NotImplementedError
+
+    def sweep(self, wolff_updates: int, cluster: str = "wolff") -> None:
+        """One Metropolis sweep, then ``wolff_updates`` cluster updates (``cluster``: "wolff" or "swendsen-wang")."""
+        self.metropolis_sweep()
+        update = self.wolff_update if cluster == "wolff" else self.swendsen_wang_update
+        for _ in range(wolff_updates):
+            update()
+
+
+class LatticeSampler(ClusterSampler):
     """Checkerboard Metropolis + Wolff sampler for a batch of replicas (R, L, ..., L).
 
     ``spins`` holds state indices 0..q-1; ``temperatures`` has one entry per replica.
@@ -134,10 +161,7 @@ class LatticeSampler:
 
     def wolff_update(self) -> None:
         R, q = self.temperatures.size, self.model.q
-        per_replica = self.size**self.model.dimension
-        labels = self._fk_clusters()
-        seeds = np.arange(R) * per_replica + self.rng.integers(0, per_replica, size=R)
-        in_cluster = (labels.reshape(R, per_replica) == labels[seeds][:, None]).reshape(self.spins.shape)
+        in_cluster = seed_cluster(self._fk_clusters(), R, self.rng).reshape(self.spins.shape)
         shift = self.rng.integers(1, q, size=R).reshape((R,) + (1,) * self.model.dimension) if q > 2 else 1
         self.spins = np.where(in_cluster, (self.spins + shift) % q, self.spins).astype(np.int8)
 
@@ -147,13 +171,6 @@ class LatticeSampler:
         labels = self._fk_clusters()
         new_state = self.rng.integers(0, self.model.q, size=int(labels.max()) + 1).astype(np.int8)
         self.spins = new_state[labels].reshape(self.spins.shape)
-
-    def sweep(self, wolff_updates: int, cluster: str = "wolff") -> None:
-        """One Metropolis sweep, then ``wolff_updates`` cluster updates (Wolff or Swendsen-Wang)."""
-        self.metropolis_sweep()
-        update = self.wolff_update if cluster == "wolff" else self.swendsen_wang_update
-        for _ in range(wolff_updates):
-            update()
 
     def states(self) -> np.ndarray:
         """Spins as the model's declared values (+-1 for Ising, 0..q-1 for Potts)."""

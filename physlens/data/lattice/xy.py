@@ -15,12 +15,12 @@ import math
 
 import numpy as np
 
-from physlens.data.lattice.discrete import bonds_by_site, checkerboard, cluster_labels, nearest_neighbour_bonds
+from physlens.data.lattice.discrete import ClusterSampler, bonds_by_site, checkerboard, cluster_labels, nearest_neighbour_bonds, seed_cluster
 
 TWO_PI = 2.0 * math.pi
 
 
-class XYSampler:
+class XYSampler(ClusterSampler):
     """Metropolis + Wolff for a batch of XY replicas; ``angles`` has shape (R, L, L)."""
 
     def __init__(self, size: int, temperatures: np.ndarray, rng: np.random.Generator, *, hot_start: bool = True):
@@ -69,10 +69,8 @@ class XYSampler:
         self.angles = np.where(where, reflected, self.angles)
 
     def wolff_update(self) -> None:
-        R, n = self.temperatures.size, self.size * self.size
         mirror, labels = self._embedded_clusters()
-        seeds = np.arange(R) * n + self.rng.integers(0, n, size=R)
-        self._reflect(mirror, (labels.reshape(R, n) == labels[seeds][:, None]).reshape(self.angles.shape))
+        self._reflect(mirror, seed_cluster(labels, self.temperatures.size, self.rng).reshape(self.angles.shape))
 
     def swendsen_wang_update(self) -> None:
         """Every embedded cluster is reflected with probability 1/2 (Swendsen-Wang form of
@@ -80,12 +78,6 @@ class XYSampler:
         mirror, labels = self._embedded_clusters()
         flip = self.rng.random(int(labels.max()) + 1) < 0.5
         self._reflect(mirror, flip[labels].reshape(self.angles.shape))
-
-    def sweep(self, wolff_updates: int, cluster: str = "wolff") -> None:
-        self.metropolis_sweep()
-        update = self.wolff_update if cluster == "wolff" else self.swendsen_wang_update
-        for _ in range(wolff_updates):
-            update()
 
     def states(self) -> np.ndarray:
         """Angles in [0, 2π)."""
