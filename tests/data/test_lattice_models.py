@@ -58,6 +58,9 @@ def test_critical_temperatures_and_truth_of_each_model():
     truth = simulate_lattice("potts5", 4, [0.8], samples_per_temperature=2, chains=2, thermalization=1).truth
     assert truth.parameters["transition_order"] == "first" and truth.parameters["q"] == 5
     assert truth.parameters["order_parameter"] == "|Σ e^{2πiσ/q}|/N"
+    assert truth.parameters["correlation_length_at_tc"] > 1000 and "not yet bimodal" in truth.notes
+    xy = simulate_lattice("xy", 4, [0.8], samples_per_temperature=2, chains=2, thermalization=1).truth
+    assert xy.parameters["helicity_jump"] == pytest.approx(2 * 0.8929 / math.pi)
 
 
 @pytest.mark.parametrize("model, temperature", [("ising", 2.5), ("ising_aniso", 1.2), ("ising_aniso", 1.64), ("ising_aniso", 3.0)])

@@ -10,7 +10,7 @@ import numpy as np
 from physlens.data.dataset import Dataset, Truth, Variable
 from physlens.data.lattice.discrete import LatticeSampler
 from physlens.data.lattice.gauge import GaugeSampler
-from physlens.data.lattice.models import LatticeModel, lattice_model
+from physlens.data.lattice.models import POTTS_CORRELATION_LENGTH_AT_TC, LatticeModel, lattice_model
 from physlens.data.lattice.xy import XYSampler
 from physlens.errors import ParameterError
 
@@ -58,12 +58,20 @@ def _truth(spec: LatticeModel, size: int, temperatures: np.ndarray) -> Truth:
         "transition_order": spec.transition_order,
         "order_parameter": spec.order_parameter,
     })
+    if spec.transition_order == "bkt":
+        # Nelson-Kosterlitz: the helicity modulus drops from 2 T_BKT / π to 0 at T_BKT.
+        parameters["helicity_jump"] = 2 * spec.critical_temperature / math.pi
+    if spec.transition_order == "first" and spec.q in POTTS_CORRELATION_LENGTH_AT_TC:
+        parameters["correlation_length_at_tc"] = POTTS_CORRELATION_LENGTH_AT_TC[spec.q]
     if spec.spin == "link":
         parameters["mean_plaquette"] = {float(t): exact_mean_plaquette(float(t), size) for t in np.unique(temperatures)}
         notes = "2D Z2 lattice gauge theory: no finite-T transition; <plaquette> = tanh(1/T) (exact per size in mean_plaquette)"
     else:
         label = "T_BKT" if spec.transition_order == "bkt" else "T_c"
         notes = f"{spec.description}; {label} = {spec.critical_temperature:.6f} (J = k_B = 1), transition {spec.transition_order}"
+        if "correlation_length_at_tc" in parameters and parameters["correlation_length_at_tc"] > size:
+            notes += (f"; weakly first order: correlation length {parameters['correlation_length_at_tc']:g} at T_c exceeds L = {size}, "
+                      "so the energy histogram at T_c is not yet bimodal")
     return Truth(critical_temperature=spec.critical_temperature, parameters=parameters, notes=notes)
 
 
