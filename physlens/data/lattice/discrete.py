@@ -122,8 +122,8 @@ class LatticeSampler(ClusterSampler):
         self._bond_a, self._bond_b, bond_axis = nearest_neighbour_bonds(replicas, size, d)
         self._neighbours = bonds_by_site(self._bond_b, d)
         p_axis = 1.0 - np.exp(-model.coupling * couplings[:, None] / self.temperatures[None, :])
-        per_site = size**d
-        self._bond_p = p_axis[bond_axis, np.repeat(np.tile(np.arange(replicas), d), per_site)] if replicas else np.zeros(0)
+        # Bond i of each axis block belongs to replica i // L^d.
+        self._bond_p = p_axis[bond_axis, np.tile(np.repeat(np.arange(replicas), size**d), d)]
 
     def _equal_neighbours(self, spins: np.ndarray, values: np.ndarray, axis: int) -> np.ndarray:
         count = np.zeros(spins.shape, dtype=np.int8)
