@@ -9,6 +9,11 @@ theory), on a batch of replicas as simulate_lattice runs them:
 - Wolff and Swendsen-Wang: flipped spins per second (counted by comparing states before
   and after each update, outside the timed calls) and Wolff clusters per second.
 
+Updates per second are not samples per second, so for the Ising model at T_c the run also
+measures the integrated autocorrelation time of |m| and the CPU seconds per independent
+sample (2 tau_int x seconds per step, per replica for a batch): physlens sweeps (Metropolis
++ 2 Wolff, or + 1 Swendsen-Wang) against ising-rs `wolff_step` calls.
+
 The peer is ising-rs (Rust; `pip install ising-rs`, imported as `isingmodel`), on the same
 L x L Ising lattice at the same T: `Lattice.simulation_step()` (one attempted Metropolis
 flip per call) and `Lattice.wolff_step()` (one cluster per call). Its API has no batch
@@ -106,6 +111,60 @@ def ising_rs_rows(size: int, temperature: float, steps: int, wolff_steps: int) -
     return rows
 
 
+def integrated_autocorrelation(series: np.ndarray) -> float:
+    """tau_int of a (steps, chains) series, summed until the autocorrelation drops below 0.05."""
+    centred = series - series.mean(axis=0)
+    variance = (centred**2).mean()
+    tau = 0.5
+    for lag in range(1, len(series) // 4):
+        correlation = (centred[:-lag] * centred[lag:]).mean() / variance
+        if correlation < 0.05:
+            break
+        tau += correlation
+    return tau
+
+
+def decorrelation_rows(size: int, replicas: int, steps: int, seed: int) -> list[dict]:
+    from physlens.data.lattice import ISING_TC
+    from physlens.data.observables import magnetization
+
+    rows = []
+    for cluster, updates in (("wolff", 2), ("swendsen-wang", 1)):
+        spec, sampler = _sampler("ising", size, replicas, ISING_TC, seed)
+        for _ in range(50):
+            sampler.sweep(updates, cluster)
+        series, seconds = [], 0.0
+        for _ in range(steps):
+            start = time.perf_counter()
+            sampler.sweep(updates, cluster)
+            seconds += time.perf_counter() - start
+            series.append(magnetization(sampler.states()))
+        tau = integrated_autocorrelation(np.array(series))
+        rows.append({"engine": f"physlens Metropolis + {updates} {cluster}", "replicas": replicas, "step": "sweep",
+                     "tau_int_steps": tau, "seconds_per_step": seconds / steps, "seconds_per_independent_sample": 2 * tau * seconds / steps / replicas})
+    try:
+        import isingmodel
+    except ImportError:
+        return rows
+    series, seconds = [], 0.0
+    for chain in range(4):
+        lattice = isingmodel.Lattice(size, size, ISING_TC, 0.0)
+        for _ in range(200):
+            lattice.wolff_step()
+        chain_series = []
+        for _ in range(steps * 5):
+            start = time.perf_counter()
+            lattice.wolff_step()
+            seconds += time.perf_counter() - start
+            chain_series.append(abs(lattice.average_magnetization()))
+        series.append(chain_series)
+    tau = integrated_autocorrelation(np.array(series).T)
+    per_step = seconds / (4 * steps * 5)
+    rows.append({"engine": "ising-rs wolff_step", "replicas": 1, "step": "wolff_step", "tau_int_steps": tau,
+                 "seconds_per_step": per_step, "seconds_per_independent_sample": 2 * tau * per_step})
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run (L = 16, few sweeps)")
@@ -141,6 +200,9 @@ def main() -> None:
         row["vs_ising_rs"] = row["per_second"] / peer_rate[kind] if kind in peer_rate else float("nan")
     columns = ["model", "lattice", "replicas", "engine", "updates", "seconds", "per_second", "clusters_per_second", "vs_ising_rs"]
     print(markdown_table(rows, columns))
+    decorrelation = decorrelation_rows(size, args.replicas, 60 if args.quick else 300, args.seed)
+    print(f"\nIsing {size}x{size} at T_c, |m| decorrelation:")
+    print(markdown_table(decorrelation, ["engine", "replicas", "step", "tau_int_steps", "seconds_per_step", "seconds_per_independent_sample"]))
     if args.no_record:
         return
     headline = []
@@ -152,11 +214,17 @@ def main() -> None:
             peer_value = peer_rate.get("Wolff" if cluster else "Metropolis")
             headline.append(figure(f"{kind} per second, {row['model']} {row['lattice']} ({row['replicas']} replicas)", row["per_second"],
                                    peer=peer_name, peer_value=peer_value, unit="1/s"))
+    peer_sample = next((row for row in decorrelation if row["engine"].startswith("ising-rs")), None)
+    for row in decorrelation:
+        if row["engine"].startswith("physlens"):
+            headline.append(figure(f"CPU seconds per independent |m| sample, Ising {size}x{size} at T_c, {row['engine']}",
+                                   row["seconds_per_independent_sample"], peer=peer_sample and peer_sample["engine"],
+                                   peer_value=peer_sample and peer_sample["seconds_per_independent_sample"], unit="s", direction="lower"))
     notes = (f"Each model at its T_c (gauge: T = 1; xy: T_BKT); physlens on batches of {args.replicas} replicas (and 1 for Ising), "
              f"{sweeps} sweeps and {wolff} Wolff and Swendsen-Wang updates each; ising-rs on one {size}x{size} Ising lattice at T_c with one Python call "
              "per step (it has no batch call). Other engineers share these 2 cores; see load_before/after.")
     write_record("lattice_throughput", "Lattice Monte Carlo throughput: every engine beside ising-rs", rows=[row | {"seed": args.seed} for row in rows],
-                 headline=headline, seeds=[args.seed], load_before=load_before, notes=notes)
+                 headline=headline, seeds=[args.seed], load_before=load_before, notes=notes, tables={"decorrelation": decorrelation})
 
 
 if __name__ == "__main__":
