@@ -172,7 +172,7 @@ def details_html(pairs: list[dict[str, Any]]) -> str:
     parts = []
     for pair in pairs:
         taxonomy = ", ".join(pair["taxonomy"][axis] for axis in AXES)
-        found = str(bool(pair["found"])).lower()
+        found = {True: "true", False: "false", None: "none"}[pair["found"]]  # none: the method raised an error
         parts.append(f"<div class='interpretation' data-found='{found}'><h3 id='{html.escape(_anchor(pair))}'>{html.escape(pair['dataset'])}: {html.escape(pair['method'])}</h3>"
                      f"<p class='tax'>taxonomy: {html.escape(taxonomy)}; output: {html.escape(pair['interpretation_kind'])}; "
                      f"{pair['seconds']:.1f} s</p>")

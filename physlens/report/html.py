@@ -21,7 +21,7 @@ th{background:#f3f3f3;cursor:pointer}
 .ok{background:#dff3e4;color:#176c2c}.bad{background:#fbe0de;color:#b3261e}
 figure{margin:1em 0}figcaption{font-size:.9em;color:#555}
 .tax{color:#555;font-size:.9em}
-.eq{max-width:100%;overflow-x:auto}.eq math{text-align:left}mtd{padding:.15em .1em}
+.eq{max-width:100%;overflow-x:auto}td .eq{max-width:30em}.eq math{text-align:left}mtd{padding:.15em .1em}
 tr.informative td{color:#555}section{overflow-wrap:break-word}td{overflow-wrap:anywhere}td:nth-child(-n+4){overflow-wrap:normal}svg{max-width:100%;height:auto}
 """
 
