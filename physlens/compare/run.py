@@ -141,7 +141,7 @@ def run_task(task: CompareTask) -> Result:
         equations = interpretation.expressions
         # without equations, the summary's headline (its first two clauses)
         described["text"] = (equations_text(equations, **printed) or "; ".join(interpretation.summary.split("; ")[:2]))
-        described["latex_block"] = equations_latex(equations, **printed) if equations else ""
+        described["latex_block"] = equations_latex(equations, **printed, inline=True) if equations else ""
         described["mathml"] = [equations_mathml(equations, **printed)] if equations else []
     return Result(
         task=TASK_PREFIX + task.dataset,

@@ -191,14 +191,17 @@ def equations_mathml(equations: Mapping[str, sympy.Expr], *, kind: str = "equati
 
 
 def equations_latex(equations: Mapping[str, sympy.Expr], *, kind: str = "equation", uncertainty: Uncertainty | None = None,
-                    significant: int = DEFAULT_SIGNIFICANT) -> str:
-    """The equations as LaTeX, one aligned line each (``aligned`` environment when several)."""
+                    significant: int = DEFAULT_SIGNIFICANT, inline: bool = False) -> str:
+    """The equations as LaTeX, one aligned line each (``aligned`` environment when several);
+    ``inline``: on one line, for a table cell."""
     lines = []
     for name, rhs in equations.items():
         state = sympy.latex(display_symbol(name))
         left = f"\\frac{{d {state}}}{{dt}}" if kind == "dynamics" else state
         right = re.sub(r"(\d+(?:\.\d*)?)e(-?\d+)", r"\1 \\cdot 10^{\2}", sympy.latex(_shown(name, rhs, uncertainty, significant)))
-        lines.append(f"{left} &= {right}" if len(equations) > 1 else f"{left} = {right}")
+        lines.append(f"{left} &= {right}" if len(equations) > 1 and not inline else f"{left} = {right}")
+    if inline:
+        return ", \\quad ".join(lines)
     return lines[0] if len(lines) == 1 else "\\begin{aligned}" + " \\\\ ".join(lines) + "\\end{aligned}"
 
 
