@@ -165,7 +165,7 @@ def _numbers_as_mn(mathml: str) -> str:
         if not power:
             return f"<mn>{mantissa}</mn>"
         return f"<mrow><mn>{mantissa}</mn><mo>&#xB7;</mo><msup><mn>10</mn><mn>{power}</mn></msup></mrow>"
-    return re.sub(r"<mi>([^<]+)</mi>", number, mathml)
+    return re.sub(r"<mi>([^<]+)</mi>", number, mathml).replace("<mo>-</mo>", "<mo>&#x2212;</mo>")  # a minus, not a hyphen
 
 
 def left_mathml(name: str, kind: str) -> str:

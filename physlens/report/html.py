@@ -22,7 +22,7 @@ th{background:#f3f3f3;cursor:pointer}
 figure{margin:1em 0}figcaption{font-size:.9em;color:#555}
 .tax{color:#555;font-size:.9em}
 .eq{max-width:100%;overflow-x:auto}td .eq{max-width:30em}.eq math{text-align:left}mtd{padding:.15em .1em}
-tr.informative td{color:#555}section{overflow-wrap:break-word}td{overflow-wrap:anywhere}td:nth-child(-n+4){overflow-wrap:normal}svg{max-width:100%;height:auto}
+tr.informative td{color:#555}section{overflow-wrap:break-word}td:last-child{overflow-wrap:anywhere}table.verdicts td:nth-child(n+2):nth-child(-n+4){white-space:nowrap}svg{max-width:100%;height:auto}
 """
 
 _SORT_SCRIPT = """
