@@ -95,7 +95,8 @@ def main() -> None:
             start = time.perf_counter()
             try:
                 forms, form_r2 = latent_closed_forms(method, truth, args.symbolic_budget)
-                closed = "; ".join(f"{u} = {e} (R2 {form_r2[u]:.4f})" for u, e in forms.items())
+                scores.closed_forms, scores.closed_form_r2 = forms, form_r2  # printed short, or as "monotone in k"
+                closed = "; ".join(scores.describe(u) for u in forms)
             except Exception as error:  # report, do not hide: the table says what failed
                 closed = f"symbolic regression failed: {type(error).__name__}: {error}"
             symbolic = time.perf_counter() - start

@@ -112,3 +112,15 @@ def small_data():
 def small_fit():
     """small_fit(name, seed, **overrides) -> the registered method fitted at small size."""
     return _small_fit
+
+
+@pytest.fixture(scope="session")
+def quick_tour(tmp_path_factory):
+    """The quick tour run once per session through the CLI (tests/test_tour.py and the
+    browser test share it): (report folder, exit code)."""
+    from physlens.cli import main
+
+    out = tmp_path_factory.mktemp("tour")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["tour", "--out", str(out), "--quick"])
+    return out, exit_info.value.code

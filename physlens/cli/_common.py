@@ -30,16 +30,16 @@ def print_json(payload: dict[str, Any]) -> None:
 
 
 def verdict_table(verdicts) -> "Any":
-    """A rich table of verdicts (check, result, score, reason)."""
+    """A rich table of verdicts (check, result, score, role: blocking or informative, reason)."""
     from rich.table import Table
 
     table = Table(title="Checks against physics")
-    for column in ("check", "result", "score", "reason"):
+    for column in ("check", "result", "score", "role", "reason"):
         table.add_column(column)
     colours = {True: "green", False: "red", None: "dim"}
     for v in verdicts:
         score = "" if v.score is None else f"{v.score:.4g}"
-        table.add_row(v.name, f"[{colours[v.passed]}]{v.mark}[/]", score, v.reason)
+        table.add_row(v.name, f"[{colours[v.passed]}]{v.mark}[/]", score, "blocking" if v.blocking else "informative", v.reason)
     return table
 
 

@@ -195,9 +195,11 @@ def forces(
 
         from physlens.cli._common import verdict_table
 
+        from physlens.report.equations import equation_text
+
         console = Console()
         console.print(f"pair force on i due to j (dx = x_i - x_j), in {model.force_unit_}:")
-        console.print(f"[bold]F_x = {sympy.sstr(equation)}[/]")
+        console.print(f"[bold]{equation_text('F_x', equation)}[/]")
         console.print(verdict_table(interpretation.verdicts))
     if not interpretation.found:
         raise typer.Exit(EXIT_NOT_FOUND)

@@ -54,9 +54,13 @@ def discover(
     rhs = interpretation.expressions[dataset.target_name]
     import sympy
 
+    from physlens.report.equations import equation_text
+
     result = {
         "found": interpretation.found,
         "equation": sympy.sstr(rhs),
+        "readable": equation_text(dataset.target_name, rhs, uncertainty=interpretation.values.get("uncertainty")),
+        "uncertainty": interpretation.values.get("uncertainty"),
         "latex": sympy.latex(rhs),
         "target": dataset.target_name,
         "r2_test": interpretation.values["r2_test"],
@@ -88,9 +92,9 @@ def _print_report(console, dataset, interpretation, result) -> None:
     from physlens.cli._common import verdict_table
 
     if interpretation.found:
-        console.print(f"[bold green]Law found[/]: {result['target']} = {result['equation']}")
+        console.print(f"[bold green]Law found[/]: {result['readable']}")
     else:
-        console.print(f"[bold red]No law found.[/] Best candidate, not trusted: {result['target']} = {result['equation']}")
+        console.print(f"[bold red]No law found.[/] Best candidate, not trusted: {result['readable']}")
         for reason in result["reasons"]:
             console.print(f"  - {reason}")
     console.print(f"LaTeX: {result['target']} = {result['latex']}")

@@ -77,8 +77,10 @@ def dynamics(
     interpretation = method.interpret()
     import sympy
 
+    from physlens.report.equations import expression_text
+
     equations = {s: sympy.sstr(e) for s, e in method.equations_.items()} if interpretation.found else {}
-    readable = {s: sympy.sstr(e.evalf(6)) for s, e in method.equations_.items()}
+    readable = {s: expression_text(e) for s, e in method.equations_.items()}  # the digits the data support
     if json_output:
         print_json({
             "found": interpretation.found,
@@ -89,6 +91,7 @@ def dynamics(
             "derivative": method.derivative_,
             "noise": method.noise_,
             "coefficient_units": interpretation.values.get("coefficient_units"),
+            "uncertainty": interpretation.values.get("uncertainty"),
             "time": method.time_name_,
         })
     else:

@@ -72,10 +72,12 @@ def invariants(
     else:
         from rich.console import Console
 
+        from physlens.report.equations import expression_text
+
         console = Console()
         console.print(f"[bold]{interpretation.summary}[/]")
         for i, expression in enumerate(model.invariants_, start=1):
-            console.print(f"  I{i} = {sympy.sstr(expression)}")
+            console.print(f"  I{i} = {expression_text(expression)}")
         if not interpretation.found:
             console.print("[red]no trustworthy invariant found[/]")
             for reason in interpretation.reasons:

@@ -172,18 +172,21 @@ def details_html(pairs: list[dict[str, Any]]) -> str:
     parts = []
     for pair in pairs:
         taxonomy = ", ".join(pair["taxonomy"][axis] for axis in AXES)
-        parts.append(f"<h3 id='{html.escape(_anchor(pair))}'>{html.escape(pair['dataset'])}: {html.escape(pair['method'])}</h3>"
+        found = {True: "true", False: "false", None: "none"}[pair["found"]]  # none: the method raised an error
+        parts.append(f"<div class='interpretation' data-found='{found}'><h3 id='{html.escape(_anchor(pair))}'>{html.escape(pair['dataset'])}: {html.escape(pair['method'])}</h3>"
                      f"<p class='tax'>taxonomy: {html.escape(taxonomy)}; output: {html.escape(pair['interpretation_kind'])}; "
                      f"{pair['seconds']:.1f} s</p>")
         if pair["status"] == "error":
-            parts.append(f"<p class='fail'>{html.escape(pair['error'])}</p>")
+            parts.append(f"<p class='fail'>{html.escape(pair['error'])}</p></div>")
             continue
-        parts.append(f"<p>{html.escape(pair['summary'])}</p>" + "".join(pair["mathml"]))
+        parts.append(f"<p>{html.escape(pair['summary'])}</p>"
+                     + (f"<div class='eq'>{''.join(pair['mathml'])}</div>" if pair["mathml"] else ""))
         if pair["reasons"] and not pair["found"]:
             parts.append("<ul>" + "".join(f"<li>{html.escape(r)}</li>" for r in pair["reasons"]) + "</ul>")
-        parts.append("<p><b>Against the truth</b></p>" + verdict_table(Verdict(**v) for v in pair["truth"]))
+        parts.append("<p><b>Against the truth</b></p>" + verdict_table((Verdict(**v) for v in pair["truth"]), against_truth=True))
         if pair["verdicts"]:
             parts.append("<p><b>Checks against physics</b></p>" + verdict_table(Verdict(**v) for v in pair["verdicts"]))
+        parts.append("</div>")
     return "".join(parts)
 
 

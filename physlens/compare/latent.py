@@ -23,8 +23,11 @@ from physlens.validate.latent import (
     parameter_r2,
     parameter_recovery_verdict,
     parameter_relations,
+    readable_closed_form,
 )
-from physlens.validate.verdict import Verdict
+from physlens.validate.verdict import Verdict, against_truth
+
+MONOTONE_R2 = 0.9  # below this a unit mixes parameters: "monotone in k" would overstate it
 
 __all__ = ["LatentParameterScores", "latent_closed_forms", "score_latent_parameters", "true_parameters"]
 
@@ -52,20 +55,33 @@ class LatentParameterScores:
             verdicts.append(one_parameter_per_unit_verdict(self.best_match))
         return verdicts
 
+    def readable_forms(self) -> dict[str, Any]:
+        """The closed forms short enough to read that reach the R^2 their verdict states."""
+        return {u: e for u, e in self.closed_forms.items() if readable_closed_form(e, self.closed_form_r2.get(u, -np.inf))}
+
+    def describe(self, unit: str) -> str:
+        """How a unit reads: its short closed form, else "monotone in k" with Spearman's rho."""
+        from physlens.report.equations import equation_text
+
+        form = self.readable_forms().get(unit)
+        if form is not None:
+            return f"{equation_text(unit, form)} (R2 {self.closed_form_r2[unit]:.4f})"
+        best = self.best_match[unit]
+        numbers = f"Spearman rho {best['rank_correlation']:+.3f}, monotone R2 {best['monotone_r2']:.3f}"
+        if best["monotone_r2"] >= MONOTONE_R2:
+            return f"{unit} is a monotone function of {best['parameter']} ({numbers})"
+        return f"{unit} is no monotone function of one parameter; nearest {best['parameter']} ({numbers})"
+
     def annotate(self, interpretation: Interpretation) -> Interpretation:
-        """``interpretation`` with these scores added (verdicts, values, the relations
-        table, the closed forms and each unit's best match in the summary), for display."""
-        interpretation.verdicts += self.verdicts()
+        """``interpretation`` with these scores added for display: verdicts against the truth
+        (informative: the method's ``found`` is its own), values, the relations table, the
+        short closed forms, and how each unit reads in the summary."""
+        interpretation.verdicts += against_truth(self.verdicts())
         interpretation.values.update(parameter_r2=self.parameter_r2, best_match=self.best_match, closed_form_r2=self.closed_form_r2)
-        interpretation.expressions.update({k: v for k, v in self.closed_forms.items() if v is not None})
+        interpretation.expressions.update(self.readable_forms())
         interpretation.table = self.relations
         if self.best_match:
-            interpretation.summary += "; " + ", ".join(
-                f"{u} ~ {b['parameter']} (monotone R2 {b['monotone_r2']:.3f})" for u, b in self.best_match.items()
-            )
-        if self.parameter_r2 and min(self.parameter_r2.values()) < 0.99:
-            interpretation.found = False
-            interpretation.reasons.append("the active units do not determine every physical parameter (R2 < 0.99)")
+            interpretation.summary += "; " + "; ".join(self.describe(u) for u in self.best_match)
         return interpretation
 
 

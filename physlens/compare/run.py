@@ -16,8 +16,6 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-import sympy
-
 from physlens.bench.store import Result, ResultsStore
 from physlens.compare.suite import SUITE, build_dataset, method_parameters, suite_names
 from physlens.errors import ParameterError
@@ -106,21 +104,14 @@ def _error_text(stage: str, error: BaseException) -> str:
     return f"{stage}: {type(error).__name__}: {error}{where}"
 
 
-def _left_side(kind: str, name: str) -> sympy.Expr:
-    """What an expression named ``name`` equals: d(name)/dt for equations of motion."""
-    if kind == "dynamics":
-        return sympy.Derivative(sympy.Symbol(name), sympy.Symbol("t"))
-    return sympy.Symbol(name)
-
-
 def run_task(task: CompareTask) -> Result:
     """Fit, interpret and score one pair; returns its record (not yet stored). An error
     raised by the method, or while scoring it, is recorded in the result."""
     import torch  # noqa: F401  (before the clock starts: most methods train with it)
 
     from physlens.compare.scoring import score
-    from physlens.expr import to_mathml
     from physlens.methods.base import available_methods
+    from physlens.report.equations import equations_latex, equations_mathml, equations_text
     from physlens.methods._torch import torch_threads
 
     cls = available_methods()[task.method]
@@ -145,16 +136,13 @@ def run_task(task: CompareTask) -> Result:
     described = {}
     if interpretation is not None:
         described = interpretation.to_dict()
-        # shown with 4 significant digits; "expressions" keeps every digit
-        shown = {name: rhs.xreplace({f: sympy.Float(f, 4) for f in rhs.atoms(sympy.Float)})
-                 for name, rhs in interpretation.expressions.items()}
-        equations = [sympy.Eq(_left_side(interpretation.kind, name), rhs, evaluate=False) for name, rhs in shown.items()]
-        left = "d{}/dt" if interpretation.kind == "dynamics" else "{}"
+        # shown with the digits the data support; "expressions" keeps every digit
+        printed = {"kind": interpretation.kind, "uncertainty": interpretation.values.get("uncertainty")}
+        equations = interpretation.expressions
         # without equations, the summary's headline (its first two clauses)
-        described["text"] = ("; ".join(f"{left.format(name)} = {sympy.sstr(rhs)}" for name, rhs in shown.items())
-                             or "; ".join(interpretation.summary.split("; ")[:2]))
-        described["latex_block"] = ", \\quad ".join(sympy.latex(eq) for eq in equations)
-        described["mathml"] = [to_mathml(eq) for eq in equations]
+        described["text"] = (equations_text(equations, **printed) or "; ".join(interpretation.summary.split("; ")[:2]))
+        described["latex_block"] = equations_latex(equations, **printed, inline=True) if equations else ""
+        described["mathml"] = [equations_mathml(equations, **printed)] if equations else []
     return Result(
         task=TASK_PREFIX + task.dataset,
         dataset_fingerprint=_fingerprint(data),

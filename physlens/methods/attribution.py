@@ -39,7 +39,7 @@ from physlens.methods.base import (
 from physlens.methods._torch import Standardized, make_mlp, network_gradients, torch_generator, torch_threads
 from physlens.methods.symbolic_gradients import SymbolicGradients
 from physlens.validate.attribution import completeness_error, completeness_verdict, global_importance, ranking, ranks_first
-from physlens.validate.verdict import Verdict
+from physlens.validate.verdict import Verdict, all_blocking_passed
 
 __all__ = ["ClassifierAttributions"]
 
@@ -292,7 +292,7 @@ class ClassifierAttributions(Method):
         table.index.name = "feature"
         tops = {m: ranking(self.importance_[m])[0] for m in ATTRIBUTION_METHODS}
         agreed = len(set(tops.values())) == 1
-        found = all(v.passed is not False for v in verdicts)
+        found = all_blocking_passed(verdicts)
         reasons = [f"{v.name}: {v.reason}" for v in verdicts if v.passed is False]
         return Interpretation(
             kind="attribution",

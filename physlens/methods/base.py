@@ -161,7 +161,7 @@ class Interpretation:
         status = "found" if self.found else "not found: " + "; ".join(self.reasons)
         return (
             f"<div><b>{html.escape(self.method)}</b> ({html.escape(str(self.taxonomy))}): {html.escape(status)}"
-            f"{eqs}<table><tr><th>check</th><th>result</th><th>score</th><th>reason</th></tr>{rows}</table></div>"
+            f"{eqs}<table><tr><th>check</th><th>result</th><th>score</th><th>role</th><th>reason</th></tr>{rows}</table></div>"
         )
 
 

@@ -4,11 +4,10 @@ inline SVG, verdict tables with reasons, tables sortable by a few lines of inlin
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 from typing import Iterable
 
-import sympy
-
-from physlens.expr import to_mathml
+from physlens.report.equations import equations_mathml
 from physlens.report.section import Section
 
 _STYLE = """
@@ -22,7 +21,8 @@ th{background:#f3f3f3;cursor:pointer}
 .ok{background:#dff3e4;color:#176c2c}.bad{background:#fbe0de;color:#b3261e}
 figure{margin:1em 0}figcaption{font-size:.9em;color:#555}
 .tax{color:#555;font-size:.9em}
-.eq{max-width:34em;overflow-x:auto}.eq math{text-align:left}
+.eq{max-width:100%;overflow-x:auto}td .eq{max-width:30em}.eq math{text-align:left}mtd{padding:.15em .1em}
+tr.informative td{color:#555}section{overflow-wrap:break-word}td:last-child{overflow-wrap:anywhere}table.verdicts td:nth-child(n+2):nth-child(-n+4){white-space:nowrap}svg{max-width:100%;height:auto}
 """
 
 _SORT_SCRIPT = """
@@ -41,14 +41,17 @@ document.querySelectorAll('table.sortable th').forEach(function(th){
 
 def dataframe_html(frame, *, sortable: bool = True) -> str:
     classes = "sortable" if sortable else ""
-    return frame.to_html(index=False, classes=classes, border=0, escape=True, float_format=lambda v: f"{v:.6g}")
+    return frame.to_html(index=False, classes=classes, border=0, escape=True, float_format=lambda v: f"{v:.4g}")
 
 
-def verdict_table(verdicts) -> str:
-    """A sortable table of verdicts: check, result, score, reason."""
-    rows = "".join(v.html_row() for v in verdicts)
-    return ("<table class='sortable'><thead><tr><th>check</th><th>result</th><th>score</th><th>reason</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table>")
+def verdict_table(verdicts, *, against_truth: bool = False) -> str:
+    """A sortable table of verdicts: check, result, score (the value checked against the
+    threshold its reason names), whether it blocks "found", reason. A table of scores
+    against the truth (``against_truth``) is marked so: it never decides "found"."""
+    rows = "".join((replace(v, blocking=False) if against_truth else v).html_row() for v in verdicts)
+    classes = "sortable verdicts" + (" truth" if against_truth else "")
+    return (f"<table class='{classes}'><thead><tr><th>check</th><th>result</th><th>score</th><th>role</th>"
+            f"<th>reason</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
 def _status(section: Section) -> str:
@@ -63,17 +66,19 @@ def render_section(section: Section) -> str:
     for interp in section.interpretations:
         status = "found" if interp.found else "nothing trustworthy found"
         parts.append(
-            f"<h3>{html.escape(interp.method)}: {html.escape(status)}</h3>"
+            f"<div class='interpretation' data-found='{str(bool(interp.found)).lower()}'><h3>{html.escape(interp.method)}: {html.escape(status)}</h3>"
             f"<p class='tax'>taxonomy: {html.escape(str(interp.taxonomy))}</p>"
         )
         if interp.summary:
             parts.append(f"<p>{html.escape(interp.summary)}</p>")
-        for name, rhs in interp.expressions.items():
-            parts.append(to_mathml(sympy.Eq(sympy.Symbol(name), rhs, evaluate=False)))
+        if interp.expressions:
+            parts.append("<div class='eq'>" + equations_mathml(interp.expressions, kind=interp.kind,
+                                                               uncertainty=interp.values.get("uncertainty")) + "</div>")
         if interp.reasons and not interp.found:
             parts.append("<ul>" + "".join(f"<li>{html.escape(r)}</li>" for r in interp.reasons) + "</ul>")
         if interp.verdicts:
             parts.append(verdict_table(interp.verdicts))
+        parts.append("</div>")
     for frame in section.tables:
         parts.append(frame if isinstance(frame, str) else dataframe_html(frame))
     for figure in section.figures:

@@ -29,6 +29,7 @@ def run(quick: bool, seed: int) -> Section:
     from physlens.data.jets import OBSERVABLES, PRONG_VARIABLES, toy_jets
     from physlens.methods.attribution import ClassifierAttributions
     from physlens.validate.invariants import invariant_matches
+    from physlens.validate.verdict import against_truth
 
     rng = np.random.default_rng(seed)
     jets = toy_jets(2000 if quick else 10000, rng=rng)
@@ -46,7 +47,7 @@ def run(quick: bool, seed: int) -> Section:
         reader = ClassifierAttributions(steps=2000, n_explain=40, symbolic_degree=4, random_state=seed).fit(prongs, jets["label"], list(PRONG_VARIABLES))
         closed = reader.interpret()
         if reader.closed_form_ is not None:
-            closed.verdicts += invariant_matches(reader.closed_form_.invariants_, {"mass": jets.truth.equations["mass"]}, list(PRONG_VARIABLES), prongs[:200])
+            closed.verdicts += against_truth(invariant_matches(reader.closed_form_.invariants_, {"mass": jets.truth.equations["mass"]}, list(PRONG_VARIABLES), prongs[:200]))
         interpretations.append(closed)
         values["closed_form"] = [str(e) for e in (reader.closed_form_.invariants_ if reader.closed_form_ else [])]
     text = (

@@ -36,6 +36,7 @@ def run(quick: bool, seed: int) -> Section:
     from physlens.data.spins import simulate_ising
     from physlens.methods.couplings import FactoredAttention, MeanFieldInversion, PseudoLikelihood
     from physlens.validate.couplings import coupling_verdicts, edge_auc, relative_coupling_error
+    from physlens.validate.verdict import against_truth
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # small matrices: one thread is faster on a shared machine
@@ -52,7 +53,7 @@ def run(quick: bool, seed: int) -> Section:
         for name, method in methods.items():
             method.fit_dataset(dataset)
             interpretation = method.interpret()
-            interpretation.verdicts.extend(coupling_verdicts(method.couplings_, truth))
+            interpretation.verdicts.extend(against_truth(coupling_verdicts(method.couplings_, truth)))
             interpretations.append(interpretation)
             errors[name] = relative_coupling_error(method.couplings_, truth)
             aucs[name] = edge_auc(method.couplings_, truth)

@@ -11,10 +11,9 @@ ORDER = 20
 
 
 def run(quick: bool, seed: int) -> Section:
-    import sympy
-
     from physlens.data.trajectories import simulate
     from physlens.methods.dynamics import SparseDynamics
+    from physlens.report.equations import DEFAULT_SIGNIFICANT, equations_text
     from physlens.report.plots import new_figure, to_svg
     from physlens.validate.dynamics import coefficient_error, rollout_error, support_recovery
 
@@ -57,12 +56,13 @@ def run(quick: bool, seed: int) -> Section:
                       "each term over the bootstrap ensemble (green: kept; dashed: threshold).", to_svg(figure))]
 
     passed = bool(interpretation.found and support["exact"] and error < 0.05)
-    found_text = "; ".join(f"d{s}/dt = {sympy.sstr(e.evalf(4))}" for s, e in model.equations_.items())
-    true_text = "; ".join(f"d{s}/dt = {sympy.sstr(e)}" for s, e in truth.items())
+    found_text = equations_text(model.equations_, kind="dynamics", uncertainty=interpretation.values.get("uncertainty"))
+    true_text = equations_text(truth, kind="dynamics")
     text = (
         f"{n_trajectories} trajectories of a damped oscillator with {noise:.0%} Gaussian noise on each state. "
         f"SINDy with automatically chosen derivatives ({model.derivative_} form), a threshold chosen per equation "
-        f"from the Pareto front, and a bootstrap ensemble of {model.n_models} models. Found: {found_text}. "
+        f"from the Pareto front, and a bootstrap ensemble of {model.n_models} models. Found: {found_text} "
+        f"(coefficients to {DEFAULT_SIGNIFICANT} significant digits where no uncertainty is known). "
         f"Truth: {true_text}. Exact support: {support['exact']}; largest coefficient error {error:.2%}; "
         f"relative error of the model integrated from a new initial condition over 20 s: {extrapolation:.2%}."
     )

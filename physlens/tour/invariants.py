@@ -31,9 +31,10 @@ def _scored(model, dataset):
     """The model's interpretation with its verdicts against the dataset's true invariants
     (scored here, from the dataset: the estimator does not keep the truth)."""
     from physlens.compare.scoring import score_invariant
+    from physlens.validate.verdict import against_truth
 
     interpretation = model.interpret()
-    interpretation.verdicts += score_invariant(model, interpretation, dataset)
+    interpretation.verdicts += against_truth(score_invariant(model, interpretation, dataset))
     return interpretation
 
 
@@ -69,6 +70,7 @@ def run(quick: bool, seed: int) -> Section:
     from physlens.data.hamiltonian import hamiltonian_trajectories
     from physlens.methods.invariants import symmetry_invariants
     from physlens.methods.symbolic_gradients import SymbolicGradients
+    from physlens.report.equations import expression_text
 
     orbits2 = hamiltonian_trajectories("two_body", 40, 50, rng=rng)
     state_names = ["x", "y", "px", "py"]
@@ -90,9 +92,9 @@ def run(quick: bool, seed: int) -> Section:
         "the cubic determinant; a twin linear in the monomials up to degree 3 has an invariance loss that is minimised "
         "exactly (a generalised eigenproblem), and it returns trace, a quadratic invariant and the determinant in closed form. "
         "On two-body trajectories (relative coordinates x, y, px, py) the same reading finds the conserved quantity "
-        + (", ".join(values["two_body_symmetry"]["conserved"]) or "(none: the angular momentum was missed)")
-        + " (the angular momentum is x*py - y*px); moving states along the flow it generates (a rotation of q and p together, by Noether) and reading what stays constant gives "
-        + "; ".join(", ".join(g) for g in values["two_body_symmetry"]["invariants_of_its_symmetry"])
+        + (", ".join(expression_text(c) for c in conserved) or "(none: the angular momentum was missed)")
+        + " (the angular momentum is x·p_y - y·p_x); moving states along the flow it generates (a rotation of q and p together, by Noether) and reading what stays constant gives "
+        + "; ".join(", ".join(expression_text(e) for e in g) for g in generated)
         + ": a Hamiltonian network fed only these conserves the angular momentum exactly (benchmarks/hamiltonian.py --discovered-features two_body)."
     )
     return Section("invariants", TITLE, text, passed, interpretations, figures, values)

@@ -12,6 +12,7 @@ from physlens.data.oscillators import simulate_oscillator_accelerations, simulat
 from physlens.methods.symbolic import SymbolicRegressor
 from physlens.report.plots import new_figure, to_svg
 from physlens.report.section import Figure, Section
+from physlens.validate.verdict import against_truth
 
 TITLE = "Harmonic oscillator: laws recovered exactly by symbolic regression"
 ORDER = 10
@@ -24,7 +25,7 @@ def _exact(interpretation) -> bool:
 def _scored(method, dataset):
     """The interpretation with the score against the dataset's true law beside its checks."""
     interpretation = method.interpret()
-    interpretation.verdicts.extend(score_equation(method, interpretation, dataset))
+    interpretation.verdicts.extend(against_truth(score_equation(method, interpretation, dataset)))
     return interpretation
 
 

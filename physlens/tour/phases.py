@@ -38,6 +38,7 @@ def run(quick: bool, seed: int) -> Section:
     from physlens.data.lattice import MODELS, simulate_sizes
     from physlens.methods.phases import PCAPhases
     from physlens.validate.phases import critical_temperature_verdict
+    from physlens.validate.verdict import against_truth
 
     if quick:
         plan = {"ising": ([8, 16], 21, 128)}
@@ -52,7 +53,7 @@ def run(quick: bool, seed: int) -> Section:
         scan = simulate_sizes(model, sizes, temperatures, samples_per_temperature=samples, chains=8, thermalization=50, interval=1, seed=seed + offset)
         method = PCAPhases(bootstrap=10, random_state=seed).fit_dataset(scan)
         interpretation = method.interpret()
-        interpretation.verdicts.append(critical_temperature_verdict(interpretation.values, scan[0].truth.critical_temperature))
+        interpretation.verdicts += against_truth([critical_temperature_verdict(interpretation.values, scan[0].truth.critical_temperature)])
         interpretation.summary = f"{model}: {interpretation.summary}"
         error = abs(method.critical_temperature_ - tc) / tc if np.isfinite(method.critical_temperature_) else float("inf")
         correlation = min(method.correlation_.values())

@@ -121,7 +121,7 @@ def dimensional_consistency(
         return Verdict("dimensional consistency", None, None, "no units given; pass units to check dimensions")
     found = expression_dimension(expression, dimensions)
     if found is None:
-        return Verdict("dimensional consistency", False, 0.0, "adds unlike dimensions or applies a function to a dimensional quantity")
+        return Verdict("dimensional consistency", False, None, "adds unlike dimensions or applies a function to a dimensional quantity")
     if found != target:
-        return Verdict("dimensional consistency", False, 0.0, f"has dimension {found}, the target has {target}")
-    return Verdict("dimensional consistency", True, 1.0, f"every term has the target's dimension ({target})")
+        return Verdict("dimensional consistency", False, None, f"has dimension {found}, the target has {target}")
+    return Verdict("dimensional consistency", True, None, f"every term has the target's dimension ({target})")

@@ -4,6 +4,8 @@
   N(0, 1) prior, averaged over samples (an unused unit has ~0: it carries no information);
 - :func:`monotone_r2`: R^2 of the best monotone map latent -> parameter (isotonic
   regression, increasing or decreasing, whichever fits better);
+- :func:`rank_correlation`: Spearman's rank correlation of a latent unit and a parameter
+  (+-1 for any monotone relation: what "z1 is monotone in k" states);
 - :func:`mutual_information`: k-nearest-neighbour estimate (nats) between a latent unit
   and a parameter;
 - :func:`parameter_r2`: R^2 of a parameter predicted from several latent units by a cubic
@@ -18,6 +20,10 @@ import numpy as np
 from physlens.errors import DataError
 from physlens.validate.fit import r2_score
 from physlens.validate.verdict import Verdict
+
+# a closed form longer than this is no reading a person can check: the unit is reported
+# as a monotone function of its parameter instead
+MAX_CLOSED_FORM_OPERATIONS = 15
 
 
 def _pair(z, p) -> tuple[np.ndarray, np.ndarray]:
@@ -47,6 +53,29 @@ def monotone_r2(z, p) -> float:
         fit = IsotonicRegression(increasing=increasing, out_of_bounds="clip").fit(z, p)
         best = max(best, r2_score(p, fit.predict(z), constant_target=0.0))
     return float(best)
+
+
+def rank_correlation(z, p) -> float:
+    """Spearman's rank correlation of a latent unit and a parameter (0 for a constant)."""
+    from scipy.stats import rankdata
+
+    z, p = _pair(z, p)
+    rz, rp = rankdata(z) - (z.size + 1) / 2, rankdata(p) - (p.size + 1) / 2
+    norm = float(np.sqrt(np.sum(rz**2) * np.sum(rp**2)))
+    return float(np.sum(rz * rp) / norm) if norm > 0 else 0.0
+
+
+def closed_form_operations(expression) -> int:
+    """Operations (sympy's count) in a closed form; a huge number for none."""
+    import sympy
+
+    return 10**9 if expression is None else int(sympy.count_ops(expression))
+
+
+def readable_closed_form(expression, r2: float, *, threshold: float = 0.99) -> bool:
+    """A closed form worth printing: at most MAX_CLOSED_FORM_OPERATIONS operations, and it
+    reproduces the unit with R^2 >= threshold."""
+    return closed_form_operations(expression) <= MAX_CLOSED_FORM_OPERATIONS and r2 >= threshold
 
 
 def mutual_information(z, p, *, random_state: int = 0) -> float:
@@ -102,7 +131,7 @@ def parameter_recovery_verdict(r2_by_parameter: dict[str, float], *, threshold: 
 
 def parameter_relations(latent_mean: np.ndarray, units, kl: np.ndarray, parameters: dict[str, np.ndarray], *, random_state: int = 0):
     """One row per (active unit, true parameter): the unit's KL, the monotone R^2 of the
-    parameter from the unit, and their mutual information (a pandas DataFrame)."""
+    parameter from the unit, their rank correlation and mutual information (a pandas DataFrame)."""
     import pandas as pd
 
     rows = [
@@ -111,21 +140,23 @@ def parameter_relations(latent_mean: np.ndarray, units, kl: np.ndarray, paramete
             "parameter": name,
             "kl": float(kl[unit]),
             "monotone_r2": monotone_r2(latent_mean[:, unit], values),
+            "rank_correlation": rank_correlation(latent_mean[:, unit], values),
             "mutual_information": mutual_information(latent_mean[:, unit], values, random_state=random_state),
         }
         for unit in units
         for name, values in parameters.items()
     ]
-    return pd.DataFrame(rows, columns=["unit", "parameter", "kl", "monotone_r2", "mutual_information"])
+    return pd.DataFrame(rows, columns=["unit", "parameter", "kl", "monotone_r2", "rank_correlation", "mutual_information"])
 
 
 def best_matches(relations) -> dict[str, dict]:
     """For each unit of a :func:`parameter_relations` table, the parameter it names best:
-    ``{"z<unit>": {"parameter": name, "monotone_r2": r2}}``."""
+    ``{"z<unit>": {"parameter": name, "monotone_r2": r2, "rank_correlation": rho}}``."""
     best = {}
     for unit, group in relations.groupby("unit"):
         top = group.sort_values("monotone_r2", ascending=False).iloc[0]
-        best[f"z{unit}"] = {"parameter": top["parameter"], "monotone_r2": float(top["monotone_r2"])}
+        best[f"z{unit}"] = {"parameter": top["parameter"], "monotone_r2": float(top["monotone_r2"]),
+                            "rank_correlation": float(top.get("rank_correlation", float("nan")))}
     return best
 
 
@@ -144,5 +175,15 @@ def one_parameter_per_unit_verdict(best: dict[str, dict], *, threshold: float = 
 
 
 def closed_form_verdict(unit: str, expression, r2: float, *, threshold: float = 0.99) -> Verdict:
-    """A latent unit's closed form in the true parameters, passed when it reproduces the unit."""
-    return Verdict(f"closed form of {unit}", bool(r2 >= threshold), r2, f"{unit} = {expression} reproduces the unit with R2 = {r2:.4f}")
+    """A latent unit's closed form in the true parameters, passed when it reproduces the
+    unit (score: its R^2) and is short enough to read; a longer one is not printed."""
+    import sympy
+
+    operations = closed_form_operations(expression)
+    if operations > MAX_CLOSED_FORM_OPERATIONS:
+        return Verdict(f"closed form of {unit}", False, r2,
+                       f"the closed form found has {operations} operations, more than the {MAX_CLOSED_FORM_OPERATIONS} a "
+                       f"reader can check (not printed); it reproduces {unit} with R2 = {r2:.4f} (needs >= {threshold})")
+    shown = sympy.sstr(expression.xreplace({f: sympy.Float(f, 4) for f in expression.atoms(sympy.Float)}))
+    return Verdict(f"closed form of {unit}", bool(r2 >= threshold), r2,
+                   f"{unit} = {shown} reproduces the unit with R2 = {r2:.4f} (needs >= {threshold})")

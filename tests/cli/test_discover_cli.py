@@ -41,7 +41,7 @@ def test_discover_json_with_units(springs_csv, tmp_path):
 def test_discover_human_output(springs_csv, tmp_path):
     completed = run_cli("discover", str(springs_csv), "--target", "a", "--unit", "a=m/s^2", "--budget", "4", home=tmp_path)
     assert completed.returncode == 0, completed.stderr
-    assert "Law found" in completed.stdout and "-k*x/m" in completed.stdout
+    assert "Law found" in completed.stdout and "-k·x/m" in completed.stdout
     assert "Pareto front" in completed.stdout and "dimensional consistency" in completed.stdout
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from physlens.errors import DataError
 from physlens.methods.base import Interpretation, Method
 from physlens.methods.couplings.readout import encode_spins, gauge_readout, strongest_pairs
-from physlens.validate.verdict import Verdict
+from physlens.validate.verdict import Verdict, all_blocking_passed
 
 # The Attributes every coupling method documents, formatted into each estimator's
 # docstring (numpydoc wants them in full on each class).
@@ -102,7 +102,7 @@ class _CouplingMethod(Method):
                 f"{significant} of {upper[0].size} pairs exceed |J| > {floor:.3g}, {floor_reason}",
             )
         )
-        found = all(v.passed is not False for v in verdicts)
+        found = all_blocking_passed(verdicts)
         reasons = [] if found else [v.reason for v in verdicts if v.passed is False]
         top = strongest_pairs(self.couplings_)
         convention = "J s_i s_j (states mapped to -1/+1)" if self.model_ == "ising" else "J delta(s_i, s_j)"

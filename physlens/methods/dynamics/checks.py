@@ -62,11 +62,11 @@ def ensemble_stability(inclusion: np.ndarray, kept: np.ndarray, threshold: float
 
 
 def admissibility(units_given: bool, excluded: Sequence[str]) -> Verdict:
-    """With units, only dimensionally admissible terms were offered (score: how many were not)."""
+    """With units, only dimensionally admissible terms were offered (no score: it passes by construction)."""
     if not units_given:
         return Verdict("dimensional consistency", None, None, "no units given")
     shown = ", ".join(excluded[:6]) + (" ..." if len(excluded) > 6 else "")
-    return Verdict("dimensional consistency", True, float(len(excluded)),
+    return Verdict("dimensional consistency", True, None,
                    f"only dimensionally admissible terms were offered; {len(excluded)} excluded"
                    + (f" ({shown})" if shown else "") + "; every coefficient carries units")
 

@@ -36,7 +36,7 @@ from physlens.methods.dynamics.libraries import TermLibrary, candidate_terms
 from physlens.methods.dynamics.refit import output_error_refit
 from physlens.methods.dynamics.selection import ensemble_inclusion, pareto_thresholds
 from physlens.validate.dimensions import admissible_terms
-from physlens.validate.verdict import Verdict
+from physlens.validate.verdict import Verdict, all_blocking_passed
 
 
 @register("dynamics")
@@ -364,8 +364,7 @@ class SparseDynamics(Method):
         self._check_is_fitted("coef_")
         n_kept = int(np.count_nonzero(self.coef_))
         failing = [v for v in self.verdicts_ if v.passed is False]
-        essential = {"ensemble stability", "held-out fit"}
-        found = n_kept > 0 and not any(v.name in essential or v.name.startswith("integration") for v in failing)
+        found = n_kept > 0 and all_blocking_passed(self.verdicts_)
         reasons = [f"{v.name}: {v.reason}" for v in failing]
         if n_kept == 0:
             reasons.insert(0, "no library term explains the derivatives better than the noise (or survives the ensemble)")

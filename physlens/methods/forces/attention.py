@@ -15,7 +15,7 @@ from physlens.errors import DataError
 from physlens.methods._torch import make_mlp, torch_generator
 from physlens.methods.base import SEED_RULE, Interpretation, Method, Taxonomy, optional, positive_int, positive_number, register
 from physlens.methods.forces.arrays import check_particle_array
-from physlens.validate.verdict import Verdict
+from physlens.validate.verdict import Verdict, all_blocking_passed
 
 
 @register("neighbour_attention")
@@ -186,7 +186,7 @@ class NeighbourAttention(Method):
                 f"weight inside 0.8 R / beyond 1.2 R = {self.contrast_:.3g} (>= 10 passes)",
             ),
         ]
-        found = all(v.passed for v in verdicts)
+        found = all_blocking_passed(verdicts)
         return Interpretation(
             kind="force_law",
             method=self.method_name,

@@ -29,7 +29,7 @@ from physlens.methods.base import (
 )
 from physlens.methods.forces.arrays import check_particle_array
 from physlens.methods.symbolic import SymbolicRegressor
-from physlens.validate.verdict import Verdict
+from physlens.validate.verdict import Verdict, all_blocking_passed
 
 
 def refit_on_accelerations(expression, names, features, accelerations, masses):
@@ -338,7 +338,7 @@ class GraphNetwork(Method):
                 f"summing the recovered pair law over all pairs reproduces the measured accelerations with R2 = {self.acceleration_r2_:.6f}",
             ),
         ] + list(inner.verdicts)
-        found = bool(inner.found) and all(v.passed is not False for v in verdicts[:3])
+        found = bool(inner.found) and all_blocking_passed(verdicts)
         reasons = list(inner.reasons) + [v.reason for v in verdicts[:3] if v.passed is False]
         return Interpretation(
             kind="force_law",

@@ -31,7 +31,7 @@ from physlens.methods.base import (
 from physlens.methods._torch import NumpyTanhMLP, Standardized, make_mlp, minimize_lbfgs, torch_generator, torch_threads
 from physlens.methods.hamiltonian.state import StateFeatures, energy_drift, rollout, rotation_invariants
 from physlens.validate.invariants import drift_verdict
-from physlens.validate.verdict import Verdict
+from physlens.validate.verdict import Verdict, all_blocking_passed
 
 __all__ = ["HamiltonianNN", "PlainDynamicsNN"]
 
@@ -317,7 +317,7 @@ class HamiltonianNN(_DynamicsBase):
             kind="hamiltonian",
             method=self.method_name,
             taxonomy=self.taxonomy,
-            found=not reasons,
+            found=all_blocking_passed(verdicts),
             summary=f"learned H(q, p) over {', '.join(self.names_)}",
             expressions=expressions,
             values={"training_loss": self.training_loss_, "drift": getattr(self, "drift_", None), "baseline_drift": getattr(self, "baseline_drift_", None)},

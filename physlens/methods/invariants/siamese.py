@@ -44,7 +44,7 @@ from physlens.methods._torch import Standardized, make_mlp, network_gradients, t
 from physlens.methods.symbolic_gradients import SymbolicGradients
 from physlens.validate.invariants import event_r2, gradient_field, pair_auc
 from physlens.validate.symbolic import predicts
-from physlens.validate.verdict import Verdict
+from physlens.validate.verdict import Verdict, all_blocking_passed
 
 __all__ = ["LibraryInvariants", "SiameseInvariants"]
 
@@ -337,7 +337,7 @@ class SiameseInvariants(Method):
                 f"a same-event pair is closer than a different-event pair with probability {self.pair_auc_:.3f}",
             )
         ] + symbolic.verdicts
-        found = bool(self.invariants_) and self.event_r2_ >= MIN_EVENT_R2
+        found = bool(self.invariants_) and all_blocking_passed(verdicts)
         reasons = list(symbolic.reasons)
         if self.event_r2_ < MIN_EVENT_R2:
             learner = "no library combination tells" if self.twin == "library" else "the network did not learn"

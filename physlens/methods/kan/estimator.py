@@ -46,7 +46,7 @@ from physlens.methods.kan.edges import SYMPY_OF, choose_edge, edge_candidates
 from physlens.methods.kan.network import SplineNetwork, mean_squared_error, set_edge, train_adam, train_lbfgs
 from physlens.validate.fit import r2_score
 from physlens.validate.symbolic import predicts
-from physlens.validate.verdict import Verdict
+from physlens.validate.verdict import Verdict, all_blocking_passed
 
 __all__ = ["AUTO_WIDTHS", "KolmogorovArnoldNetwork"]
 
@@ -324,7 +324,7 @@ class KolmogorovArnoldNetwork(RegressorMixin, Method):
         verdicts = [
             Verdict("formula fits the data", bool(self.r2_ >= 0.999), self.r2_, f"the snapped KAN formula has R2 {self.r2_:.6f} on the training data (needs >= 0.999)")
         ]
-        found = all(v.passed for v in verdicts)
+        found = all_blocking_passed(verdicts)
         import pandas as pd
 
         return Interpretation(

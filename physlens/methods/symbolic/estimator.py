@@ -44,7 +44,7 @@ from physlens.methods.symbolic.structure import differences_for_symmetries
 from physlens.units import parse_unit
 from physlens.validate.dimensions import dimensional_consistency
 from physlens.validate.fit import heldout_accuracy, null_test, r2_score
-from physlens.validate.verdict import Verdict
+from physlens.validate.verdict import Verdict, all_blocking_passed
 
 FUNCTIONS = "sqrt,exp,log,sin,cos"
 KNOWN_FUNCTIONS = ("abs", "acos", "asin", "atan", "cbrt", "cos", "exp", "log", "sin", "sqrt", "square", "tan", "tanh")
@@ -288,7 +288,7 @@ class SymbolicRegressor(RegressorMixin, Method):
                 "units (or a missing input) is needed",
             )
         self.verdicts_ = verdicts
-        self.found_ = all(v.passed is not False for v in verdicts)
+        self.found_ = all_blocking_passed(verdicts)
         self.reasons_ = [v.reason for v in verdicts if v.passed is False]
         self.timings_["total"] = time.perf_counter() - start
         self.budget_kind_ = (

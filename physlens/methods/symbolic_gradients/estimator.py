@@ -358,7 +358,7 @@ class SymbolicGradients(Method):
         expressions = {f"I{i + 1}": e for i, e in enumerate(self.invariants_)}
         found = bool(self.invariants_)
         by_events = self.evidence_ == "events"
-        from physlens.validate.verdict import Verdict
+        from physlens.validate.verdict import Verdict, all_blocking_passed
 
         verdicts = [
             Verdict(
@@ -375,7 +375,7 @@ class SymbolicGradients(Method):
             kind="invariant",
             method=self.method_name,
             taxonomy=self.taxonomy,
-            found=found,
+            found=found and all_blocking_passed(verdicts),
             summary=f"{len(self.invariants_)} closed form(s) " + ("constant within events" if by_events else "whose gradients match the network's"),
             expressions=expressions,
             values={"residuals": list(self.residuals_), "library_size": len(self.library_)},
