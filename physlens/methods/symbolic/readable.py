@@ -110,10 +110,11 @@ def readable_law(
         return expression
     if operation_count(current) > operation_count(expression) or not _same_values(current, expression, names, X):
         current = expression
-    if train is not None and valid is not None and current.atoms(sympy.Float):
+    # the search snapped the constants it saw; only those collapsed here are new to snap
+    if train is not None and valid is not None and current.atoms(sympy.Float) - expression.atoms(sympy.Float):
         # a closed form is preferred though sympy may print it longer (1/sqrt(2*pi) as sqrt(2)/(2*sqrt(pi)))
         current = merge_radicals(snap_on_data(current, names, train, valid), names, X)
-    elif current.atoms(sympy.Float):  # without held-out rows only closed forms equal to round-off
+    elif train is None and current.atoms(sympy.Float):  # without held-out rows only closed forms equal to round-off
         current = snap_constants(current, rel_tol=1e-9, abs_tol=0.0)
     return current
 
