@@ -11,6 +11,17 @@ from physlens.validate.symbolic import predicts
 
 STRICT_TOLERANCE = 1e-3  # the law's ratio to the truth stays within this of 1 on every fresh row
 READABLE_RATIO = 1.2  # a readable law has at most this many times the reference form's operations
+# an additive constant below this share of the target's RMS is a fit's round-off (pyoperon's linear
+# scaling leaves 1e-6 on targets of order 1e2), dropped before scoring as FIELD_NOTES advises for peers
+NEGLIGIBLE_OFFSET = 1e-6
+
+
+def drop_negligible_offset(law: sympy.Expr, scale: float, share: float = NEGLIGIBLE_OFFSET) -> sympy.Expr:
+    """The law without additive constants smaller than ``share`` x ``scale`` (the target's RMS)."""
+    if not isinstance(law, sympy.Add):
+        return law
+    kept = [term for term in law.args if not (term.is_number and abs(float(term)) <= share * scale)]
+    return sympy.Add(*kept) if kept else sympy.Integer(0)
 
 
 def strict_exact(law: sympy.Expr, truth: sympy.Expr, names: list[str], X_fresh: np.ndarray,

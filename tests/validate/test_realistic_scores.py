@@ -2,7 +2,7 @@ import numpy as np
 import sympy
 
 from physlens.expr import parse_expression
-from physlens.validate.realistic import columns_used, operation_count, operation_ratio, readable, strict_exact, wrong_claim
+from physlens.validate.realistic import columns_used, drop_negligible_offset, operation_count, operation_ratio, readable, strict_exact, wrong_claim
 
 NAMES = ["q", "r"]
 ROWS = np.column_stack([np.geomspace(1e-9, 1e-5, 50), np.geomspace(1e-3, 1e2, 50)])
@@ -29,3 +29,10 @@ def test_columns_used_wrong_claims_and_readability():
     assert operation_ratio(reference, reference) == 1.0 and readable(reference, reference)
     assert operation_ratio(unreadable, reference) > 2 and not readable(unreadable, reference)
     assert operation_ratio(sympy.Integer(1), sympy.Integer(1)) == 0.0
+
+
+def test_a_negligible_additive_constant_is_dropped_before_scoring():
+    law = parse_expression("-1.1e-6 + 0.49999988*k*x**2", ["k", "x"])
+    assert drop_negligible_offset(law, 100.0) == parse_expression("0.49999988*k*x**2", ["k", "x"])
+    assert drop_negligible_offset(law, 0.1) == law  # 1.1e-6 is 1e-5 of a target of RMS 0.1: kept
+    assert drop_negligible_offset(parse_expression("1e-9 + x", ["x"]), 1.0) == parse_expression("x", ["x"])
