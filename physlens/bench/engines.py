@@ -29,7 +29,10 @@ def _physlens(**options) -> Callable:
 
         method = SymbolicRegressor(budget=budget, evaluations=evaluations, random_state=seed, n_threads=threads, **options)
         method.fit(X, y, names=names, X_units=X_units, y_units=y_units)
-        return method.equation_, {"found": method.found_, "r2_test": method.r2_test_}
+        # a stated limit (the data cannot tell the law from it) and the columns judged irrelevant, where the method says
+        limits = [v.name for v in method.verdicts_ if "limit" in v.name and v.passed is not False]
+        return method.equation_, {"found": method.found_, "r2_test": method.r2_test_, "limits_stated": limits,
+                                  "irrelevant_columns": list(getattr(method, "irrelevant_columns_", None) or [])}
 
     return fit
 

@@ -127,12 +127,14 @@ def record_runs(
     workers: int = 1,
     scheduler: str | None = None,
     on_record: Callable[[Result], None] | None = None,
+    execute: Callable[[FeynmanRun], Result] = execute_run,
 ) -> int:
     """Run each of ``runs`` (in this process, on a local Dask cluster of ``workers``
     processes, or on the cluster at ``scheduler``) and write each record the moment it
-    arrives; only this process touches the store. Returns how many were written."""
+    arrives; only this process touches the store. Returns how many were written.
+    ``execute`` turns one run into its record (another benchmark passes its own)."""
     written = 0
-    with contextlib.closing(map_tasks(execute_run, runs, workers=workers, scheduler=scheduler)) as finished:
+    with contextlib.closing(map_tasks(execute, runs, workers=workers, scheduler=scheduler)) as finished:
         for done in finished:
             result = dataclasses.replace(done.result, worker=done.worker)
             store.record(result)

@@ -6,6 +6,7 @@
 - :mod:`.laws`: a law's values, error, description length; the validation split;
 - :mod:`.constants`: refitting and snapping fitted constants (also used by kan);
 - :mod:`.simplification`: guarded simplification, roots unfolded on data;
+- :mod:`.readable`: the final law as a physicist writes it (signs from the data, merged roots);
 - :mod:`.enumeration`: exhaustive enumeration of short laws, with :mod:`.pool`,
   :mod:`.transforms`, :mod:`.two_terms` and the noise estimate :mod:`.noise`;
 - :mod:`.separability`: laws that split into parts of disjoint inputs;

@@ -39,6 +39,7 @@ from physlens.methods.base import (
     seed_from,
 )
 from physlens.methods.symbolic.laws import evaluate, validation_split
+from physlens.methods.symbolic.readable import readable_law
 from physlens.methods.symbolic.search import SearchSettings, dimensional_reduction, search_laws
 from physlens.methods.symbolic.structure import differences_for_symmetries
 from physlens.units import parse_unit
@@ -261,7 +262,7 @@ class SymbolicRegressor(RegressorMixin, Method):
                 candidate.expression = candidate.expression.xreplace(back)
             names, X, dims = names_user, X_user, dims_user
         self.candidates_ = sorted(candidates, key=lambda c: (c.complexity, -c.r2))
-        self.equation_ = best.expression
+        self.equation_ = best.expression = readable_law(best.expression, names, X, (X[train_rows], y[train_rows]), (X[valid_rows], y[valid_rows]))
         self.r2_test_ = best.r2
         self.complexity_ = best.complexity
 
