@@ -25,8 +25,9 @@ import numpy as np
 import sympy
 
 from physlens.data.dataset import Dataset, Truth, Variable, add_noise
-from physlens.errors import DataError, ParameterError
+from physlens.errors import DataError, ParameterError, UnitError
 from physlens.expr import symbols_for
+from physlens.units import parse_unit
 
 FIELD_NAMES = ("u", "v")
 MIN_POINTS = 16  # per axis: weak-form test functions need room on both axes
@@ -270,10 +271,13 @@ def load_fields(path: str | Path, *, units: Mapping[str, str] | None = None) -> 
     """Read a field file (format in the module docstring) as a Dataset of kind 'fields'."""
     source = str(path)
     try:
-        archive = np.load(path, allow_pickle=False)
-        contents = {name: archive[name] for name in archive.files}
+        loaded = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as error:
         raise DataError(f"{source}: not a readable .npz file ({type(error).__name__}); expected arrays t, x, u [, v]") from None
+    if not hasattr(loaded, "files"):  # a bare .npy array, not an archive of named arrays
+        raise DataError(f"{source}: not a readable .npz file (one unnamed array); expected arrays t, x, u [, v]")
+    with loaded as archive:
+        contents = {name: archive[name] for name in archive.files}
     missing = [name for name in ("t", "x", "u") if name not in contents]
     if missing:
         raise DataError(f"{source}: missing array(s) {', '.join(missing)}; a field file holds t (n_t,), x (n_x,), "
@@ -302,6 +306,10 @@ def load_fields(path: str | Path, *, units: Mapping[str, str] | None = None) -> 
     if unknown_units:
         raise DataError(f"--units names {', '.join(unknown_units)}, which the file does not hold; "
                         f"valid: t, x, {', '.join(clean)}")
+    time_unit = units.get("t", "")
+    if time_unit and parse_unit(time_unit, column="t") != parse_unit("s"):
+        raise UnitError(f"{source}: time axis 't' has unit {time_unit!r} ({parse_unit(time_unit, column='t')}); "
+                        "expected a time unit such as s, ms, min")
     arrays = {"t": t, "x": np.broadcast_to(x, (len(t), len(x))), **clean}
     variables = [Variable("t", units.get("t", ""), "time"), Variable("x", units.get("x", ""), "input")]
     variables += [Variable(f, units.get(f, ""), "state") for f in clean]
