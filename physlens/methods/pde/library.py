@@ -23,7 +23,7 @@ from physlens.methods.dynamics.weak_form import TARGET_NOISE
 CELL_FRACTIONS = (1 / 20, 1 / 14, 1 / 10, 1 / 7)  # cell half-widths tried, as fractions of each axis' span
 N_FOLDS = 5  # cross-validation folds: blocks of cells by time
 MAX_POINTWISE_ROWS = 20_000  # finite-difference rows kept (evenly spread) for the regression
-FD_ORDER = 4  # accuracy of the differences pysindy takes inside mixed weak terms (2 leaves dx^2/6 u u_xxx in u u_x)
+FD_ORDER = 6  # accuracy of the differences pysindy takes inside mixed weak terms (order 2 leaves dx^2/6 u u_xxx in u u_x)
 
 
 @dataclass
