@@ -42,6 +42,7 @@ BLOCKING = ("ensemble stability", "held-out fit")
 # spurious terms were kept at 60-83 % (inclusion_threshold keeps them in the candidate shown)
 STABLE_INCLUSION = 0.9
 HELD_OUT_R2 = 0.9  # noise-corrected R2 of the held-out window's relation
+NOISE_DRAWS = 2  # fresh noise draws that measure the noise's share of the held-out residual
 
 
 @register("pde")
@@ -218,7 +219,7 @@ class SparsePDE(Method):
         held = None
         if n_train < len(t) - 1:
             start = max(0, n_train - 1)
-            held = self._held_out_design(fields[start:], x, t[start:], seed + 1)
+            held = self._held_out_residuals(fields[start:], x, t[start:], seed + 1, rng)
         kept = self.coef_ != 0
         stable = max(STABLE_INCLUSION, self.inclusion_threshold)
         self.verdicts_ = [ensemble_stability(self.inclusion_probabilities_, kept, stable, self.n_models),
@@ -226,40 +227,44 @@ class SparsePDE(Method):
                           self._held_out_verdict(held)]
         return self
 
-    def _design(self, fields, x, t, seed) -> Design:
+    def _design(self, fields, x, t, seed, widths=None, n_cells=None) -> Design:
         if self.derivative == "finite_difference":
             design = pointwise_design(fields, x, t, self.degree, self.derivative_order)
         else:
-            design, _ = weak_design(fields, x, t, self.degree, self.derivative_order, self.cell_half_widths_,
-                                    self.n_cells, seed)
+            design, _ = weak_design(fields, x, t, self.degree, self.derivative_order, widths or self.cell_half_widths_,
+                                    n_cells or self.n_cells, seed)
         return Design(design.features[:, self._kept], design.target, design.groups)
 
-    def _held_out_design(self, fields, x, t, seed) -> tuple[Design, np.ndarray] | None:
-        """The held-out time window's rows (cells of the training size where they fit: at
-        most a quarter of the window in t), and the variance the field noise alone puts on
-        each field's target rows (weak form; 0 for finite differences, meant for clean data)."""
+    def _held_out_residuals(self, fields, x, t, seed, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """On the held-out time window (weak-form cells of the training size where they
+        fit: at most a quarter of the window in t): each equation's mean squared residual,
+        its target's variance, and the residual variance the field noise alone causes,
+        measured by adding NOISE_DRAWS fresh draws of the measured noise to the window
+        (same cells) and taking the rise of the residual (target and feature noise alike)."""
         if len(t) < 8:
             return None
+        widths = None
         if self.derivative == "weak":
-            span = float(t[-1] - t[0])
-            widths = (self.cell_half_widths_[0], min(self.cell_half_widths_[1], span / 4))
-            design, gains = weak_design(fields, x, t, self.degree, self.derivative_order, widths,
-                                        max(20, self.n_cells // 3), seed)
-            noise_variance = self._sigma**2 * float(np.mean(gains**2))
-            return Design(design.features[:, self._kept], design.target, design.groups), noise_variance
-        return self._design(fields, x, t, seed), np.zeros(len(self.field_names_))
+            widths = (self.cell_half_widths_[0], min(self.cell_half_widths_[1], float(t[-1] - t[0]) / 4))
+        n_cells = max(20, self.n_cells // 3)
+
+        def residual(window):
+            design = self._design(window, x, t, seed, widths, n_cells)
+            return np.mean((design.target - design.features @ self.coef_.T) ** 2, axis=0), np.var(design.target, axis=0)
+
+        base, variance = residual(fields)
+        rises = [residual(fields + self._sigma * rng.standard_normal(fields.shape))[0] - base for _ in range(NOISE_DRAWS)]
+        return base, variance, np.maximum(np.mean(rises, axis=0), 0.0)
 
     def _held_out_verdict(self, held) -> Verdict:
         """R2 of each field's equation on the held-out time window, corrected for the share
-        of the target rows' variance that the measured field noise alone explains (noisy
-        data caps the raw R2 below 1); the worst field must reach HELD_OUT_R2."""
+        of the residual and of the target's variance that the measured field noise alone
+        causes (noisy data caps the raw R2 below 1); the worst field must reach HELD_OUT_R2."""
         if not np.any(self.coef_):
             return Verdict("held-out fit", False, None, "no terms survived, nothing to check")
         if held is None:
             return Verdict("held-out fit", None, None, "no held-out time window (holdout=0 or too few samples)")
-        design, noise_variance = held
-        residual = np.mean((design.target - design.features @ self.coef_.T) ** 2, axis=0)
-        variance = np.var(design.target, axis=0)
+        residual, variance, noise_variance = held
         raw = 1 - residual / np.maximum(variance, 1e-300)
         corrected = 1 - np.maximum(residual - noise_variance, 0) / np.maximum(variance - noise_variance, 1e-300)
         worst = int(np.argmin(corrected))
