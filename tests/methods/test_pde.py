@@ -104,3 +104,11 @@ def test_the_held_out_check_allows_for_the_measured_noise():
     held = next(v for v in model.verdicts_ if v.name == "held-out fit")
     assert support_recovery(model.equations_, data.truth.equations)["exact"]
     assert held.passed and "before the noise correction" in held.reason
+
+
+def test_finite_differences_recover_clean_burgers():
+    data = F.simulate_burgers(n_x=128, n_t=61)
+    model = SparsePDE(degree=2, derivative_order=2, derivative="finite_difference", n_models=5,
+                      random_state=0).fit_dataset(data)
+    assert support_recovery(model.equations_, data.truth.equations)["exact"]
+    assert model.cell_half_widths_ is None and model.interpret().found
