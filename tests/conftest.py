@@ -37,7 +37,7 @@ def _springs_table():
 
 
 def _small_data(kind, name=None):
-    from physlens.data import hamiltonian, invariants, jets, lattice, latent_systems, particles, spins, trajectories
+    from physlens.data import fields, hamiltonian, invariants, jets, lattice, latent_systems, particles, spins, trajectories
 
     if name in ("hnn", "plain_dynamics_nn"):  # trajectories with their time derivatives
         return hamiltonian.hamiltonian_trajectories("mass_spring", 3, 20, rng=np.random.default_rng(0))
@@ -53,6 +53,7 @@ def _small_data(kind, name=None):
         "series": lambda: latent_systems.damped_oscillator(200, seed=0),
         "events": lambda: invariants.relativistic_events(30, 6, rng=np.random.default_rng(0)),
         "jets": lambda: jets.toy_jets(300, rng=np.random.default_rng(1)),
+        "fields": lambda: fields.simulate_burgers(n_x=64, n_t=41, noise=0.01, rng=0),
     }[kind]()
 
 
@@ -61,6 +62,7 @@ SMALL_SETTINGS = {  # hyperparameters per registered method: seconds, not minute
     "beta-vae": dict(epochs=2, hidden=16, batch_size=64, symbolic_budget=0),
     "scinet": dict(epochs=2, hidden=16, batch_size=64, symbolic_budget=0),
     "dynamics": dict(n_models=5),
+    "pde": dict(degree=2, derivative_order=2, n_cells=200, n_models=5),
     "factored_attention": dict(max_iter=20, warm_start_samples=200),
     "pseudo_likelihood": dict(max_iter=30),
     "mean_field": dict(),

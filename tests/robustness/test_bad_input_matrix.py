@@ -68,6 +68,11 @@ def _particles(n: int = 30) -> dict:
     return {"positions": positions, "accelerations": rng.normal(size=(n, 3, 2))}
 
 
+def _fields(n_t: int = 20, n_x: int = 32) -> dict:
+    t, x = np.linspace(0, 1, n_t), np.linspace(0, 2 * np.pi, n_x, endpoint=False)
+    return {"t": t, "x": x, "u": np.sin(x[None, :] - t[:, None])}
+
+
 def _with(arrays: dict, name: str, change) -> dict:
     out = dict(arrays)
     out[name] = change(np.array(out[name], dtype=float if name != "configs" else None))
@@ -90,6 +95,7 @@ DISCOVER = ["--target", "a", "--budget", "1", "--evaluations", "1000"]
 DYNAMICS = ["--time", "t", "--state", "x,v"]
 FORCES = ["--steps", "5", "--sr-budget", "0.5"]
 INVARIANTS = ["--event", "orbit", "--degree", "2"]
+PDE = ["--degree", "2", "--order", "2"]
 
 MATRIX = {
     "discover": {
@@ -135,6 +141,16 @@ MATRIX = {
         "inf": (_with(_particles(), "accelerations", _set_first(np.inf)), FORCES, 2, "accelerations sample (row) 0, particle 2 is not finite (inf)"),
         "string in numeric column": ({**_particles(), "positions": np.array([[["a", "b"]] * 3] * 30)}, FORCES, 2, "positions must be a numeric array"),
         "1 row": ({k: v[:1] for k, v in _particles().items()}, FORCES, 2, "1 samples of 3 particles give too few pairs to learn a force law"),
+    },
+    "pde": {
+        "empty file": (None, PDE, 2, "not a readable .npz file"),
+        "header only": (_fields() | {"t": np.zeros(0), "u": np.zeros((0, 32))}, PDE, 2, "array 't' has 0 points; at least 16 are needed"),
+        "NaN": (_with(_fields(), "u", _set_first(np.nan)), PDE, 2, "array 'u' at time index 0, x index 5 is nan; every value must be a finite number"),
+        "inf": (_with(_fields(), "t", _set_first(np.inf)), PDE, 2, "array 't' index 5 is inf; every value must be a finite number"),
+        "string in numeric column": (_fields() | {"u": np.full((20, 32), "hot")}, PDE, 2, "array 'u' must be numeric"),
+        "unknown unit": (_fields(), [*PDE, "--units", "u=furlongz,x=m,t=s"], 2, "unknown unit 'furlongz' for column 'u'"),
+        "inconsistent units": (_fields(), [*PDE, "--units", "u=m/s,x=m,t=m"], 2, "time axis 't' has unit 'm' (m); expected a time unit"),
+        "1 row": (_fields() | {"t": np.array([0.0]), "u": np.zeros((1, 32))}, PDE, 2, "array 't' has 1 points; at least 16 are needed"),
     },
     "invariants": {
         "empty file": (None, INVARIANTS, 2, "the file is empty; expected a header line of column names"),

@@ -52,7 +52,7 @@ def _save_table(dataset, path):
 
 
 def _cli_inputs(folder, springs_table):
-    from physlens.data import invariants, lattice, particles, spins, trajectories
+    from physlens.data import fields, invariants, lattice, particles, spins, trajectories
 
     springs = _save_table(springs_table, folder / "springs.csv")
     orbit = trajectories.simulate("harmonic", n_trajectories=1, t_end=4.0, rng=5)
@@ -67,7 +67,9 @@ def _cli_inputs(folder, springs_table):
     events = invariants.relativistic_events(30, 6, rng=np.random.default_rng(0))
     events_csv = _save_table(events, folder / "events.csv")
     label = events.names("label")[0]
+    burgers = fields.save_fields(fields.simulate_burgers(n_x=64, n_t=41, noise=0.01, rng=0), folder / "burgers.npz")
     return {
+        "pde": [burgers, "--degree", "2", "--order", "2"],
         "invariants": [events_csv, "--event", label, "--degree", "2", "--twin", "network", "--latents", "1"],
         "discover": [springs, "--target", "a", "--budget", "60", "--evaluations", "2000"],
         "dynamics": [orbit_csv, "--time", "t", "--state", "x,v"],
@@ -83,7 +85,7 @@ def cli_inputs(tmp_path_factory, small_data):
     return _cli_inputs(tmp_path_factory.mktemp("determinism"), small_data("table"))
 
 
-@pytest.mark.parametrize("command", ["discover", "dynamics", "phases", "couplings", "forces", "invariants", "methods"])
+@pytest.mark.parametrize("command", ["discover", "dynamics", "pde", "phases", "couplings", "forces", "invariants", "methods"])
 def test_cli_json_is_identical_for_the_same_seed(command, cli_inputs, run_cli, one_torch_thread):
     argv = [command, *cli_inputs[command], "--json"] + (["--seed", "4"] if command != "methods" else [])
     outputs = []
