@@ -58,7 +58,10 @@ def phases(
 ) -> None:
     """Learn the order parameter of spin configurations and estimate T_c.
 
-    With several lattice sizes, T_c comes from finite-size scaling.
+    With several lattice sizes, T_c comes from a finite-size scaling collapse; with one,
+    from the fluctuation peak of the learned order parameter, with an interval that holds
+    the finite-size shift. The answer says which estimator ran and why, whether the
+    transition is first order, and the order parameter as a formula of the spins.
 
     Example: physlens phases L16.npz L32.npz --json
     """
@@ -101,6 +104,11 @@ def phases(
                 "found": interpretation.found,
                 "critical_temperature": values["critical_temperature"],
                 "critical_temperature_std": values["critical_temperature_std"],
+                "critical_temperature_interval": values["critical_temperature_interval"],
+                "estimator": values["estimator"],
+                "transition_order": values["transition_order"],
+                "transition_order_detail": values["transition_order_detail"],
+                "closed_form": values["closed_form"],
                 "order_parameter": {"description": values["order_parameter"], "correlation": correlation},
                 "method": interpretation.method,
                 "sizes": values["sizes"],
@@ -119,7 +127,12 @@ def phases(
         tc = values["critical_temperature"]
         console.print(f"[bold]{interpretation.method}[/]: {values['order_parameter']}")
         console.print(f"correlation with |m|: {correlation:.4f}")
-        console.print(f"critical temperature: {'none' if tc is None else f'{tc:.4f}'}" + (f" +- {values['critical_temperature_std']:.4f}" if tc is not None and values["critical_temperature_std"] else ""))
+        interval = values["critical_temperature_interval"]
+        estimator = values["estimator"]
+        console.print(f"critical temperature: {'none' if tc is None else f'{tc:.4f}'}" + (f", 95% interval [{interval[0]:.4f}, {interval[1]:.4f}]" if interval else ""))
+        console.print(f"estimator: {estimator['name']} ({estimator['why']})", soft_wrap=True)
+        console.print(f"transition: {values['transition_order']} ({values['transition_order_detail']['reason']})", soft_wrap=True)
+        console.print(f"order parameter in closed form: {values['closed_form']['text']}", soft_wrap=True)
         console.print(verdict_table(interpretation.verdicts))
         for reason in interpretation.reasons:
             console.print(f"[red]{reason}[/]")

@@ -10,16 +10,18 @@ from typing import Any
 @dataclass(frozen=True)
 class Verdict:
     """One check's outcome. ``passed`` is None when the check does not apply
-    (for example dimensional consistency when no units were given)."""
+    (for example dimensional consistency when no units were given). ``blocking`` False
+    marks an informative check: reported, but its failure does not make found false."""
 
     name: str
     passed: bool | None
     score: float | None
     reason: str
+    blocking: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         score = None if self.score is None or not math.isfinite(self.score) else float(self.score)
-        return {"name": self.name, "passed": self.passed, "score": score, "reason": self.reason}
+        return {"name": self.name, "passed": self.passed, "score": score, "reason": self.reason, "blocking": self.blocking}
 
     @property
     def mark(self) -> str:

@@ -13,7 +13,10 @@ import numpy as np
 
 from physlens.errors import DataError
 from physlens.methods.base import SEED_RULE, Interpretation, Method, Taxonomy, nonnegative_int, rng_from, seed_from
+from physlens.methods.phases.closed_form import closed_form
 from physlens.methods.phases.encoding import check_configurations, encode
+from physlens.methods.phases.order import transition_order
+from physlens.methods.phases.critical import collapse_estimate, fluctuation_curve, fluctuation_peak, peak_bracket, shift_of_either_sign
 from physlens.methods.phases.finite_size import binder_cumulant, midpoint_temperature, scaling_collapse
 from physlens.validate.phases import magnetization, order_parameter_correlation
 from physlens.validate.verdict import Verdict
@@ -114,12 +117,20 @@ class _PhaseMethod(Method):
         order_parameters, curves_for_scaling = self._learn(encoded, temps, seed)
         self.order_parameter_ = dict(zip(self.sizes_, order_parameters))
         self.temperature_ = dict(zip(self.sizes_, temps))
+        self.n_sites_ = {L: int(np.prod(c.shape[1:])) for L, (c, _, _) in zip(self.sizes_, checked)}
         self.magnetization_ = {L: magnetization(c, self.states_) for L, (c, _, _) in zip(self.sizes_, checked)}
         self.correlation_ = {
             L: order_parameter_correlation(self._correlated_quantity(L), self.magnetization_[L]).score for L in self.sizes_
         }
         self.curves_ = curves_for_scaling
         self._estimate_critical_temperature(seed)
+        # Coexistence and the closed form are read on the largest lattice (the sharpest).
+        largest_configs = checked[-1][0]
+        self.transition_order_ = transition_order(largest_configs, temps[-1], seed)
+        self.closed_form_ = closed_form(largest_configs, self.states_, order_parameters[-1], seed)
+        if len(self.sizes_) == 1 and self.transition_order_.order == "first order":
+            self.estimate_ = shift_of_either_sign(self.estimate_)
+            self.critical_interval_ = (self.estimate_.low, self.estimate_.high)
         return self
 
     def _learn(self, encoded: list[np.ndarray], temps: list[np.ndarray], seed: int) -> tuple[list[np.ndarray], dict]:
@@ -136,6 +147,8 @@ class _PhaseMethod(Method):
         return {}
 
     def _estimate_from(self, curves: dict[int, tuple[np.ndarray, np.ndarray]], start: tuple[float, float] | None = None) -> tuple[float, float, float]:
+        """(T_c, nu, chi^2/dof) of the Binder scaling collapse (several sizes; the Binder
+        midpoint and NaNs for one size, as the classifier's relabelling reads it)."""
         sizes = sorted(curves)
         if len(sizes) == 1:
             grid, curve, _ = curves[sizes[0]]
@@ -143,65 +156,87 @@ class _PhaseMethod(Method):
         return scaling_collapse(curves, start=start)
 
     def _estimate_critical_temperature(self, seed: int) -> None:
-        self.critical_temperature_, self.nu_, self.collapse_residual_ = self._estimate_from(self.curves_)
-        self.pseudo_critical_temperatures_ = {L: midpoint_temperature(*self.curves_[L][:2]) for L in self.sizes_}
-        # Bootstrap over configurations (within each temperature) for an error bar.
         rng = rng_from(seed)
-        replicas = []
-        for _ in range(self.bootstrap):
-            curves = {}
-            for L in self.sizes_:
-                t, o = self.temperature_[L], self.order_parameter_[L]
-                rows = np.concatenate([rng.choice(np.flatnonzero(t == v), size=int(np.sum(t == v))) for v in np.unique(t)])
-                curves[L] = self._scaling_curve(t[rows], o[rows], rng)
-            replicas.append(self._estimate_from(curves, start=(self.critical_temperature_, self.nu_))[0])
-        replicas = np.asarray(replicas)
-        replicas = replicas[np.isfinite(replicas)]
-        self.critical_temperature_std_ = float(np.std(replicas)) if replicas.size > 1 else None
-
-    def _scaling_verdict(self, tc: float, finite: bool) -> Verdict:
+        # Each size's own pseudo-critical temperature: its learned quantity's fluctuation peak.
+        self.pseudo_critical_temperatures_ = {
+            L: peak_bracket(*fluctuation_curve(self.temperature_[L], self.order_parameter_[L], self.n_sites_[L]))[1] for L in self.sizes_
+        }
         if len(self.sizes_) == 1:
-            return Verdict(
-                "finite-size scaling",
-                None,
-                None,
-                f"one lattice size (L={self.sizes_[0]}): no finite-size extrapolation; T_c is a pseudo-critical "
-                "temperature biased by O(L^-1/nu)",
-            )
+            L = self.sizes_[0]
+            self.estimate_ = fluctuation_peak(self.temperature_[L], self.order_parameter_[L], self.n_sites_[L], rng, self.bootstrap)
+            self.nu_ = self.collapse_residual_ = float("nan")
+        else:
+            tc, self.nu_, self.collapse_residual_ = self._estimate_from(self.curves_)
+            # Bootstrap over configurations (within each temperature) for an error bar.
+            replicas = []
+            if np.isfinite(tc):
+                for _ in range(self.bootstrap):
+                    curves = {}
+                    for L in self.sizes_:
+                        t, o = self.temperature_[L], self.order_parameter_[L]
+                        rows = np.concatenate([rng.choice(np.flatnonzero(t == v), size=int(np.sum(t == v))) for v in np.unique(t)])
+                        curves[L] = self._scaling_curve(t[rows], o[rows], rng)
+                    replicas.append(self._estimate_from(curves, start=(tc, self.nu_))[0])
+            self.estimate_ = collapse_estimate(tc, self.nu_, self.collapse_residual_, replicas, self.sizes_)
+        self.critical_temperature_ = self.estimate_.temperature if self.estimate_.found else float("nan")
+        self.critical_temperature_std_ = self.estimate_.std
+        self.critical_interval_ = (self.estimate_.low, self.estimate_.high)
+
+    def _scaling_verdicts(self) -> list[Verdict]:
+        estimate = self.estimate_
+        if len(self.sizes_) == 1:
+            bracket = Verdict("critical temperature located", estimate.found, None,
+                              f"{estimate.estimator}: " + (estimate.problem or (
+                                  f"T_c = {estimate.temperature:.4f} in [{estimate.low:.4f}, {estimate.high:.4f}] (95%), the peak "
+                                  f"at {estimate.details['peak_temperature']:.4f} and its low half-maximum at "
+                                  f"{estimate.details['half_maximum_temperature']:.4f}")))
+            shift = Verdict("finite-size scaling", None, None,
+                            f"one lattice size (L={self.sizes_[0]}): no extrapolation to L -> infinity; the O(L^-1/nu) shift "
+                            "is bounded by the half-width of the fluctuation peak and included in the interval", blocking=False)
+            return [bracket, shift]
+        finite = estimate.found
         collapsed = finite and bool(self.collapse_residual_ <= 3.0)
         pseudo = ", ".join(f"L={L}: {t:.4f}" for L, t in self.pseudo_critical_temperatures_.items())
-        return Verdict(
+        return [Verdict(
             "finite-size scaling",
             collapsed,
             self.collapse_residual_ if finite else None,
-            f"collapse of sizes {self.sizes_} gives T_c = {tc:.4f}, nu = {self.nu_:.3f}, chi^2/dof "
-            f"{self.collapse_residual_:.3g} (pseudo-critical temperatures {pseudo})"
+            f"collapse of sizes {self.sizes_} gives T_c = {estimate.temperature:.4f}, nu = {self.nu_:.3f}, chi^2/dof "
+            f"{self.collapse_residual_:.3g} ({'<=' if collapsed else '>'} 3; fluctuation peaks {pseudo})"
             if finite
-            else "the finite-size scaling collapse failed",
-        )
+            else estimate.problem,
+        )]
 
     def interpret(self) -> Interpretation:
         """The order parameter and T_c with their checks (correlation with |m|, the
-        scaling collapse); scoring T_c against a known value is
-        :func:`physlens.validate.phases.critical_temperature_verdict`."""
+        location of T_c; the order of the transition and the closed form are
+        informative); scoring T_c against a known value is
+        :func:`physlens.validate.phases.critical_temperature_verdict`. found is true only
+        when every blocking check passed."""
         self._check_is_fitted("critical_temperature_")
-        corr = min(self.correlation_.values())
         worst = min(self.sizes_, key=lambda L: self.correlation_[L])
-        tc = self.critical_temperature_
-        finite = bool(np.isfinite(tc))
+        estimate, order, form = self.estimate_, self.transition_order_, self.closed_form_
+        finite = estimate.found
         verdicts = [
             order_parameter_correlation(self._correlated_quantity(worst), self.magnetization_[worst]),
-            self._scaling_verdict(tc, finite),
+            *self._scaling_verdicts(),
+            Verdict("transition order", None, order.bimodality, f"{order.order}: {order.reason}", blocking=False),
+            Verdict("closed form", form.matches_known, form.r2,
+                    f"{form.text()} (held-out R2 {form.r2:.4f}); "
+                    + ("the known order parameter M" if form.matches_known else "not the known order parameter M alone"),
+                    blocking=False),
         ]
-        found = corr >= 0.99 and finite
-        reasons = []
-        if corr < 0.99:
-            reasons.append(f"the learned order parameter correlates with |m| only at {corr:.3f} (< 0.99)")
-        if not finite:
-            reasons.append("finite-size scaling found no critical temperature inside the scanned range")
+        found = all(v.passed for v in verdicts if v.blocking)
+        reasons = [f"{v.name}: {v.reason}" for v in verdicts if v.blocking and not v.passed]
+        tc = self.critical_temperature_
         values = {
             "critical_temperature": tc if finite else None,
             "critical_temperature_std": self.critical_temperature_std_,
+            "critical_temperature_interval": list(self.critical_interval_) if finite else None,
+            "estimator": estimate.to_dict(),
+            "transition_order": order.order,
+            "transition_order_detail": order.to_dict(),
+            "closed_form": form.to_dict(),
             "sizes": self.sizes_,
             "nu": self.nu_ if np.isfinite(self.nu_) else None,
             "collapse_residual": self.collapse_residual_ if np.isfinite(self.collapse_residual_) else None,
@@ -212,9 +247,10 @@ class _PhaseMethod(Method):
             **self._extra_values(),
         }
         summary = (
-            f"{self.description}; T_c = {tc:.4f}" + (f" +- {self.critical_temperature_std_:.4f}" if self.critical_temperature_std_ else "")
+            f"{self.description}; T_c = {tc:.4f} in [{estimate.low:.4f}, {estimate.high:.4f}] (95%, {estimate.estimator}); "
+            f"{order.order}; {form.text()}"
             if finite
-            else f"{self.description}; no T_c"
+            else f"{self.description}; no T_c ({estimate.problem})"
         )
         return Interpretation(
             kind="order_parameter",
