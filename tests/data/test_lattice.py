@@ -67,7 +67,7 @@ def test_same_seed_same_configurations_and_sizes_get_own_seeds():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"model": "xy"}, "model"),
+        ({"model": "heisenberg"}, "model"),
         ({"size": 7}, "size"),
         ({"temperatures": [1.0, -2.0]}, "temperatures"),
         ({"chains": 0}, "chains"),
