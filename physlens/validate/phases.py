@@ -24,16 +24,17 @@ def magnetization(configs: np.ndarray, states: tuple[int, ...] | list[int]) -> n
     """
     configs = np.asarray(configs)
     states = list(states)
-    if configs.ndim != 3:
-        raise DataError(f"configs must have shape (n, L, L); got shape {configs.shape}")
+    if configs.ndim not in (3, 4):
+        raise DataError(f"configs must have shape (n, L, L) or (n, L, L, L); got shape {configs.shape}")
+    sites = tuple(range(1, configs.ndim))
     index = np.searchsorted(np.asarray(sorted(states)), configs)
     order = np.argsort(states)
     index = order[np.clip(index, 0, len(states) - 1)]
     q = len(states)
     if q == 2:
-        return np.abs((2.0 * index - 1.0).mean(axis=(1, 2)))
+        return np.abs((2.0 * index - 1.0).mean(axis=sites))
     phase = np.exp(2j * np.pi * index / q)
-    return np.abs(phase.mean(axis=(1, 2)))
+    return np.abs(phase.mean(axis=sites))
 
 
 def order_parameter_correlation(learned: np.ndarray, magnetisation: np.ndarray, *, threshold: float = 0.99) -> Verdict:

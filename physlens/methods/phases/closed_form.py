@@ -4,13 +4,14 @@ Candidate features are physical observables of each configuration (Ising spins s
 Potts states s = 0..q-1, N sites):
 
 - M = |sum_i s_i| / N (two states) or the clock magnetisation M = |sum_i e^(2 pi i s_i/q)| / N;
-- C_x, C_y = nearest-neighbour correlators along each axis (<s_i s_j> for two states,
-  <delta(s_i, s_j)> for q >= 3);
+- C_x, C_y (C_z) = nearest-neighbour correlators along each axis (<s_i s_j> for two
+  states, <delta(s_i, s_j)> for q >= 3);
 - P = the plaquette product <s_1 s_2 s_3 s_4> over elementary squares (two states) or
   <cos 2 pi (s_1 - s_2 + s_3 - s_4)/q> (q >= 3).
 
 Symbolic regression (physlens :class:`~physlens.methods.symbolic.SymbolicRegressor`, a
-small evaluation budget, so reproducible) reads the learned order parameter, scaled to a
+small evaluation budget, so reproducible; the observables are
+:mod:`physlens.data.observables`) reads the learned order parameter, scaled to a
 maximum of 1, as a function of them; the formula is then scored against the known order
 parameter of ferromagnetic spin models, M: it matches when M is its only variable.
 """
@@ -21,7 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from physlens.validate.phases import magnetization
 
 KNOWN = "M"
 MAX_ROWS = 600
@@ -39,8 +39,16 @@ class ClosedForm:
     known: str
 
     def text(self) -> str:
-        used = {name: meaning for name, meaning in self.legend.items() if name in self.formula}
-        return f"O = {self.formula}" + (" with " + ", ".join(f"{k} = {v}" for k, v in used.items()) if used else "")
+        """As a physicist writes it: one observable is written out in place, several are
+        named in a legend."""
+        import re
+
+        used = {name: meaning for name, meaning in self.legend.items() if re.search(rf"\b{name}\b", self.formula)}
+        formula = self.formula.replace("*", " ")
+        if len(used) == 1:
+            (name, meaning), = used.items()
+            return "O = " + re.sub(rf"\b{name}\b", meaning, formula)
+        return f"O = {formula}" + (" with " + ", ".join(f"{k} = {v}" for k, v in used.items()) if used else "")
 
     def to_dict(self) -> dict:
         return {"formula": self.formula, "text": self.text(), "legend": self.legend, "r2": self.r2,
@@ -48,24 +56,34 @@ class ClosedForm:
 
 
 def configuration_features(configs: np.ndarray, states: tuple[int, ...]) -> tuple[np.ndarray, dict]:
-    """(n, 4) features M, C_x, C_y, P of each configuration and their legend."""
+    """(n, 2 + d) features M, C_x, C_y[, C_z], P of each configuration (d lattice axes) and
+    their legend."""
+    from physlens.data.lattice import lattice_model, potts_model
+    from physlens.data.observables import magnetization, nearest_neighbour_correlations, potts_order_parameter
+
     states = tuple(states)
     q = len(states)
     index = np.searchsorted(np.asarray(sorted(states)), configs)
-    neighbours = [np.roll(index, -1, axis=a) for a in (2, 1)]
+    dimension = index.ndim - 1
+    sites = tuple(range(1, index.ndim))
+    axes = "xyz"[:dimension]
+    # The first two lattice axes span the plaquette: corners s1 (origin), s2 (+x), s3 (+x+y), s4 (+y).
+    corners = [index, np.roll(index, -1, 1), np.roll(np.roll(index, -1, 1), -1, 2), np.roll(index, -1, 2)]
     if q == 2:
-        spin = 2.0 * index - 1.0
-        correlators = [(spin * np.roll(spin, -1, axis=a)).mean(axis=(1, 2)) for a in (2, 1)]
-        plaquette = (spin * np.roll(spin, -1, 2) * np.roll(spin, -1, 1) * np.roll(np.roll(spin, -1, 1), -1, 2)).mean(axis=(1, 2))
-        legend = {"M": "|sum_i s_i|/N", "C_x": "<s_i s_i+x>", "C_y": "<s_i s_i+y>", "P": "<s s s s> per plaquette"}
+        spins = (2 * index - 1).astype(np.int8)
+        model = lattice_model("ising3d" if dimension == 3 else "ising")
+        order, correlators = magnetization(spins), nearest_neighbour_correlations(spins, model)
+        signs = [2.0 * c - 1.0 for c in corners]
+        plaquette = (signs[0] * signs[1] * signs[2] * signs[3]).mean(axis=sites)
+        legend = {"M": "|Σσ|/N", **{f"C_{a}": f"⟨σ_i σ_i+{a}⟩" for a in axes}, "P": "⟨σσσσ⟩ per plaquette"}
     else:
-        correlators = [(index == n).mean(axis=(1, 2)) for n in neighbours]
-        diagonal = np.roll(np.roll(index, -1, 1), -1, 2)
-        plaquette = np.cos(2 * np.pi * (index - neighbours[0] + diagonal - neighbours[1]) / q).mean(axis=(1, 2))
-        legend = {"M": f"|sum_i exp(2 pi i s_i/{q})|/N", "C_x": "<delta(s_i, s_i+x)>", "C_y": "<delta(s_i, s_i+y)>",
-                  "P": f"<cos 2 pi (s1 - s2 + s3 - s4)/{q}> per plaquette"}
-    features = np.column_stack([magnetization(configs, states), *correlators, plaquette])
-    return features, legend
+        order = potts_order_parameter(index, q)
+        correlators = nearest_neighbour_correlations(index, potts_model(q)) if dimension == 2 else np.stack(
+            [(index == np.roll(index, -1, axis=k)).mean(axis=sites) for k in sites], axis=1)
+        plaquette = np.cos(2 * np.pi * (corners[0] - corners[1] + corners[2] - corners[3]) / q).mean(axis=sites)
+        legend = {"M": f"|Σ e^(2πiσ/{q})|/N", **{f"C_{a}": f"⟨δ(σ_i, σ_i+{a})⟩" for a in axes},
+                  "P": f"⟨cos 2π(σ1 - σ2 + σ3 - σ4)/{q}⟩ per plaquette"}
+    return np.column_stack([order, correlators, plaquette]), legend
 
 
 def closed_form(configs: np.ndarray, states: tuple[int, ...], learned: np.ndarray, seed: int) -> ClosedForm:

@@ -17,20 +17,21 @@ MAX_STATES = 8
 
 
 def check_configurations(configs: Any, temperature: Any, states: Sequence[int] | None = None, *, where: str = "configs") -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
-    """Validate one lattice size: square integer configurations, their states and temperatures.
+    """Validate one lattice size: square (or cubic) integer configurations, their states and temperatures.
 
     Returns (configs as int array, temperature as float array, declared states)."""
     configs = np.asarray(configs)
-    if configs.ndim != 3:
-        raise DataError(f"{where}: configurations must have shape (n, L, L); got shape {configs.shape}")
-    n, rows, cols = configs.shape
-    if rows != cols:
-        raise DataError(f"{where}: lattices must be square (L x L); got {rows} x {cols}")
+    if configs.ndim not in (3, 4):
+        raise DataError(f"{where}: configurations must have shape (n, L, L) or (n, L, L, L); got shape {configs.shape}")
+    n, rows = configs.shape[:2]
+    if len(set(configs.shape[1:])) != 1:
+        shape = " x ".join(str(v) for v in configs.shape[1:])
+        raise DataError(f"{where}: lattices must be square (L x L) or cubic (L x L x L); got {shape}")
     if rows < 2 or n < 2:
         raise DataError(f"{where}: need at least 2 configurations of at least 2 x 2 sites; got shape {configs.shape}")
     if configs.dtype.kind == "f":
         if not np.all(np.isfinite(configs)) or np.any(configs != np.round(configs)):
-            bad = int(np.argwhere(~np.isfinite(configs) | (configs != np.round(configs)))[0, 0])
+            bad = int(np.argwhere(~np.isfinite(configs) | (configs != np.round(configs)))[0][0])
             raise DataError(f"{where}: spins must be integers; configuration (row) {bad} holds a non-integer value")
         configs = configs.astype(np.int64)
     elif configs.dtype.kind not in "iub":
@@ -62,9 +63,9 @@ def check_configurations(configs: Any, temperature: Any, states: Sequence[int] |
             raise ParameterError(f"states={list(states)} is invalid; expected 2 to {MAX_STATES} distinct integers")
         outside = ~np.isin(configs, states)
         if outside.any():
-            row, i, j = (int(v) for v in np.argwhere(outside)[0])
+            row, *site = (int(v) for v in np.argwhere(outside)[0])
             raise DataError(
-                f"{where}: configuration (row) {row} has spin {configs[row, i, j]} at site ({i}, {j}), outside the "
+                f"{where}: configuration (row) {row} has spin {configs[(row, *site)]} at site {tuple(site)}, outside the "
                 f"declared states {list(states)}"
             )
     return configs, temperature, states
@@ -85,7 +86,7 @@ def isotropic_norm(latent: np.ndarray) -> np.ndarray:
     return np.linalg.norm(latent @ (eigenvectors[:, keep] / np.sqrt(eigenvalues[keep])), axis=1)
 
 def encode(configs: np.ndarray, states: Sequence[int]) -> np.ndarray:
-    """(n, L, L) spins -> (n, C, L, L) float32 channels: C = 1 (+-1) for two states,
+    """(n, L, L[, L]) spins -> (n, C, L, L[, L]) float32 channels: C = 1 (+-1) for two states,
     C = 2 (clock vector) for q >= 3."""
     states = list(states)
     order = np.argsort(states)

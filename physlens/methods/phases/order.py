@@ -8,8 +8,12 @@ e = -(1/N) sum_<ij> delta(s_i, s_j) over nearest neighbours along every axis (th
 energy with J = 1; for an Ising model with other couplings it is not the energy, but it
 jumps with it at coexistence). The histogram is read at the temperatures around the peak of
 the specific heat N var(e) / T^2; it is bimodal when a two-Gaussian mixture beats one by a
-BIC margin of 10 and the bimodality coefficient (skewness^2 + 1) / kurtosis exceeds 5/9
-(its value for a uniform distribution).
+BIC margin of 10, the smaller Gaussian holds at least 20% of the configurations (a few
+configurations of one stuck Markov chain are not a phase), and the bimodality coefficient
+(skewness^2 + 1) / kurtosis exceeds 5/9 (its value for a uniform distribution). A scan
+whose temperatures straddle the narrow coexistence region of a weak first-order
+transition can miss it: "continuous" means no coexistence was seen at that size and
+temperature spacing.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import numpy as np
 
 BIC_MARGIN = 10.0
 BIMODALITY_THRESHOLD = 5.0 / 9.0
+MINORITY_WEIGHT = 0.2
 
 
 @dataclass(frozen=True)
@@ -45,18 +50,19 @@ def bond_energy(configs: np.ndarray) -> np.ndarray:
     return -sum((configs == np.roll(configs, 1, axis=a)).mean(axis=axes) for a in axes)
 
 
-def _bimodality(energy: np.ndarray, seed: int) -> tuple[float, float]:
-    """(BIC(one Gaussian) - BIC(two), bimodality coefficient) of a sample."""
+def _bimodality(energy: np.ndarray, seed: int) -> tuple[float, float, float]:
+    """(BIC(one Gaussian) - BIC(two), bimodality coefficient, weight of the smaller of the
+    two Gaussians) of a sample."""
     from scipy.stats import kurtosis, skew
     from sklearn.mixture import GaussianMixture
 
     x = energy[:, None]
     if np.ptp(energy) == 0:
-        return 0.0, 0.0
+        return 0.0, 0.0, 0.0
     one = GaussianMixture(1, random_state=seed).fit(x).bic(x)
-    two = GaussianMixture(2, random_state=seed, n_init=2).fit(x).bic(x)
+    mixture = GaussianMixture(2, random_state=seed, n_init=2).fit(x)
     coefficient = (skew(energy) ** 2 + 1.0) / (kurtosis(energy) + 3.0)
-    return float(one - two), float(coefficient)
+    return float(one - mixture.bic(x)), float(coefficient), float(mixture.weights_.min())
 
 
 def transition_order(configs: np.ndarray, temperature: np.ndarray, seed: int = 0) -> TransitionOrder:
@@ -74,18 +80,19 @@ def transition_order(configs: np.ndarray, temperature: np.ndarray, seed: int = 0
         sample = energy[temperature == grid[i]]
         if sample.size < 30:
             continue
-        margin, coefficient = _bimodality(sample, seed)
+        margin, coefficient, minority = _bimodality(sample, seed)
         if best is None or margin > best[1]:
-            best = (float(grid[i]), margin, coefficient)
+            best = (float(grid[i]), margin, coefficient, minority)
     if best is None:
         return TransitionOrder("undetermined", None, None, None, "fewer than 30 configurations per temperature near the specific-heat peak")
-    t, margin, coefficient = best
-    bimodal = margin >= BIC_MARGIN and coefficient > BIMODALITY_THRESHOLD
+    t, margin, coefficient, minority = best
+    bimodal = margin >= BIC_MARGIN and coefficient > BIMODALITY_THRESHOLD and minority >= MINORITY_WEIGHT
     where = f"energy histogram at T = {t:.4g} (beside the specific-heat peak, L = {np.shape(configs)[1]})"
     if bimodal:
         return TransitionOrder("first order", t, margin, coefficient,
                                f"{where} is bimodal: two phases coexist (two Gaussians beat one by BIC {margin:.3g}, "
-                               f"bimodality coefficient {coefficient:.3f} > 5/9)")
+                               f"the smaller holds {100 * minority:.0f}%, bimodality coefficient {coefficient:.3f} > 5/9)")
     return TransitionOrder("continuous", t, margin, coefficient,
-                           f"{where} has one peak (BIC margin of two Gaussians {margin:.3g} < {BIC_MARGIN:g} or bimodality "
-                           f"coefficient {coefficient:.3f} <= 5/9): no coexistence at this size")
+                           f"{where} has one peak (two Gaussians: BIC margin {margin:.3g} (needs >= {BIC_MARGIN:g}), smaller "
+                           f"weight {100 * minority:.0f}% (needs >= {100 * MINORITY_WEIGHT:.0f}%), bimodality coefficient "
+                           f"{coefficient:.3f} (needs > 5/9)): no coexistence seen at this size and temperature spacing")
