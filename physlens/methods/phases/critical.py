@@ -29,6 +29,7 @@ Z95 = 1.959964
 MIN_TEMPERATURES = 5
 MIN_SAMPLES_PER_TEMPERATURE = 16
 PEAK_FALL = 0.7
+MAX_BOOTSTRAP_FAILURES = 0.2
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,8 @@ def peak_shape(grid: np.ndarray, chi: np.ndarray) -> tuple[float, float, float, 
     if below.size == 0:
         return math.nan, t_peak, math.nan, (f"the fluctuation peak (T = {t_peak:.4g}) does not fall to half its height below it inside the "
                                   f"scan: the scan starts too close to the transition, or holds too few samples")
+    if above.size and np.max(chi[top + 1 + int(above[0]) :]) >= PEAK_FALL * height:
+        above = above[:0]  # chi rises again above the fall: noise on a rising edge, not a maximum
     if above.size == 0:
         return math.nan, t_peak, math.nan, (f"the fluctuation peak (T = {t_peak:.4g}) does not fall to {PEAK_FALL:g} of its height above it "
                                   f"inside the scan: the scan ends too close to the transition, or holds too few samples")
@@ -140,6 +143,10 @@ def fluctuation_peak(temperature: np.ndarray, order_parameter: np.ndarray, n_sit
         if bad is None:
             halves.append(h)
             peaks.append(p)
+    if bootstrap and len(halves) < (1 - MAX_BOOTSTRAP_FAILURES) * bootstrap:
+        return CriticalEstimate(name, why, math.nan, details=details, problem=(
+            f"the fluctuation peak at T = {t_peak:.4g} is not stable: {bootstrap - len(halves)} of {bootstrap} bootstrap "
+            "resamples of the configurations show no complete peak (too few samples, or the scan misses the transition)"))
     sigma_half = float(np.std(halves)) if len(halves) > 1 else 0.0
     sigma_peak = float(np.std(peaks)) if len(peaks) > 1 else 0.0
     estimate = 0.5 * (t_half + t_peak)
