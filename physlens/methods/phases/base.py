@@ -7,6 +7,7 @@ per configuration and its Binder-cumulant curve, per lattice size.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Sequence
 
 import numpy as np
@@ -47,16 +48,32 @@ SHARED_ATTRIBUTES_DOC = """states_ : tuple of int
     curves_ : dict[int, tuple of ndarray]
         (temperatures, Binder cumulant, its bootstrap error) per size, read for T_c.
     critical_temperature_ : float
-        T_c from the scaling collapse (several sizes) or the pseudo-critical temperature
-        (one size); NaN when none was found inside the scan.
+        T_c from the scaling collapse (several sizes) or the fluctuation peak (one size,
+        or when the collapse fails); NaN when the data cannot fix it.
     critical_temperature_std_ : float or None
         Bootstrap standard deviation of T_c (None with fewer than 2 finite replicas).
+    critical_interval_ : tuple of float
+        The 95% interval of T_c (statistical error and, for one size, the finite-size shift).
+    estimate_ : CriticalEstimate
+        Which estimator gave T_c and why, its interval, or why no T_c was found.
+    n_sites_ : dict[int, int]
+        Sites per configuration, per size.
     nu_ : float
-        Correlation-length exponent of the collapse (NaN for one size).
+        Correlation-length exponent of the collapse (NaN when none was used).
     collapse_residual_ : float
         chi^2 per degree of freedom of the collapse (NaN for one size).
+    collapse_sizes_ : list of int
+        The sizes the collapse kept (the smallest are dropped while it fails).
     pseudo_critical_temperatures_ : dict[int, float]
-        Midpoint of each size's Binder cumulant."""
+        The fluctuation peak of each size's learned order parameter.
+    transition_order_ : TransitionOrder
+        "first order" or "continuous" from the energy histogram of the largest size.
+    closed_form_ : ClosedForm
+        The learned order parameter as a formula of spin observables (largest size)."""
+
+
+# A collapse holds when the sizes fall on one curve within 3 chi^2 per degree of freedom.
+MAX_COLLAPSE_RESIDUAL = 3.0
 
 
 class _PhaseMethod(Method):
@@ -161,51 +178,81 @@ class _PhaseMethod(Method):
         self.pseudo_critical_temperatures_ = {
             L: peak_bracket(*fluctuation_curve(self.temperature_[L], self.order_parameter_[L], self.n_sites_[L]))[1] for L in self.sizes_
         }
-        if len(self.sizes_) == 1:
-            L = self.sizes_[0]
-            self.estimate_ = fluctuation_peak(self.temperature_[L], self.order_parameter_[L], self.n_sites_[L], rng, self.bootstrap)
-            self.nu_ = self.collapse_residual_ = float("nan")
-        else:
-            tc, self.nu_, self.collapse_residual_ = self._estimate_from(self.curves_)
-            # Bootstrap over configurations (within each temperature) for an error bar.
-            replicas = []
-            if np.isfinite(tc):
-                for _ in range(self.bootstrap):
-                    curves = {}
-                    for L in self.sizes_:
-                        t, o = self.temperature_[L], self.order_parameter_[L]
-                        rows = np.concatenate([rng.choice(np.flatnonzero(t == v), size=int(np.sum(t == v))) for v in np.unique(t)])
-                        curves[L] = self._scaling_curve(t[rows], o[rows], rng)
-                    replicas.append(self._estimate_from(curves, start=(tc, self.nu_))[0])
-            self.estimate_ = collapse_estimate(tc, self.nu_, self.collapse_residual_, replicas, self.sizes_)
-        self.critical_temperature_ = self.estimate_.temperature if self.estimate_.found else float("nan")
-        self.critical_temperature_std_ = self.estimate_.std
-        self.critical_interval_ = (self.estimate_.low, self.estimate_.high)
+        self.nu_ = self.collapse_residual_ = float("nan")
+        self.collapse_sizes_ = []
+        estimate = self._collapse(rng) if len(self.sizes_) > 1 else None
+        if estimate is None:
+            L = self.sizes_[-1]
+            estimate = fluctuation_peak(self.temperature_[L], self.order_parameter_[L], self.n_sites_[L], rng, self.bootstrap)
+            if len(self.sizes_) > 1:
+                estimate = replace(estimate, estimator="fluctuation peak (largest size)", why=(
+                    f"the finite-size scaling collapse of sizes {self.sizes_} failed ({self._collapse_failure()}), so T_c comes from "
+                    f"the largest size, L = {L}: " + estimate.why.removeprefix("one lattice size: no finite-size extrapolation is possible, so ")))
+        self.estimate_ = estimate
+        self.critical_temperature_ = estimate.temperature if estimate.found else float("nan")
+        self.critical_temperature_std_ = estimate.std
+        self.critical_interval_ = (estimate.low, estimate.high)
+
+    def _collapse_failure(self) -> str:
+        if not np.isfinite(self.collapse_residual_):
+            return "no critical temperature inside the scan"
+        return f"chi^2/dof {self.collapse_residual_:.3g} > {MAX_COLLAPSE_RESIDUAL:g} even for sizes {self.collapse_sizes_}"
+
+    def _collapse(self, rng: np.random.Generator):
+        """The Binder scaling collapse; while it fails (chi^2/dof > 3) the smallest size is
+        dropped (corrections to scaling are largest there) down to two sizes. None if no
+        collapse holds."""
+        sizes = list(self.sizes_)
+        while True:
+            tc, nu, chi2 = self._estimate_from({L: self.curves_[L] for L in sizes})
+            collapsed = bool(np.isfinite(tc) and chi2 <= MAX_COLLAPSE_RESIDUAL)
+            if collapsed or len(sizes) == 2:
+                break
+            sizes = sizes[1:]
+        self.collapse_sizes_, self.nu_, self.collapse_residual_ = sizes, nu, chi2
+        if not collapsed:
+            return None
+        # Bootstrap over configurations (within each temperature) for an error bar.
+        replicas = []
+        for _ in range(self.bootstrap):
+            curves = {}
+            for L in sizes:
+                t, o = self.temperature_[L], self.order_parameter_[L]
+                rows = np.concatenate([rng.choice(np.flatnonzero(t == v), size=int(np.sum(t == v))) for v in np.unique(t)])
+                curves[L] = self._scaling_curve(t[rows], o[rows], rng)
+            replicas.append(self._estimate_from(curves, start=(tc, nu))[0])
+        estimate = collapse_estimate(tc, nu, chi2, replicas, sizes)
+        if sizes != self.sizes_:
+            dropped = [L for L in self.sizes_ if L not in sizes]
+            estimate = replace(estimate, why=estimate.why + f"; sizes {dropped} were dropped, their collapse with the larger ones "
+                               f"failed (chi^2/dof > {MAX_COLLAPSE_RESIDUAL:g}: corrections to scaling)")
+        return estimate
 
     def _scaling_verdicts(self) -> list[Verdict]:
         estimate = self.estimate_
+        verdicts = []
+        if estimate.estimator.startswith("fluctuation peak"):
+            verdicts.append(Verdict("critical temperature located", estimate.found, None,
+                                    f"{estimate.estimator}: " + (estimate.problem or (
+                                        f"T_c = {estimate.temperature:.4f} in [{estimate.low:.4f}, {estimate.high:.4f}] (95%), the peak "
+                                        f"at {estimate.details['peak_temperature']:.4f} and its low half-maximum at "
+                                        f"{estimate.details['half_maximum_temperature']:.4f}"))))
         if len(self.sizes_) == 1:
-            bracket = Verdict("critical temperature located", estimate.found, None,
-                              f"{estimate.estimator}: " + (estimate.problem or (
-                                  f"T_c = {estimate.temperature:.4f} in [{estimate.low:.4f}, {estimate.high:.4f}] (95%), the peak "
-                                  f"at {estimate.details['peak_temperature']:.4f} and its low half-maximum at "
-                                  f"{estimate.details['half_maximum_temperature']:.4f}")))
-            shift = Verdict("finite-size scaling", None, None,
-                            f"one lattice size (L={self.sizes_[0]}): no extrapolation to L -> infinity; the O(L^-1/nu) shift "
-                            "is bounded by the half-width of the fluctuation peak and included in the interval", blocking=False)
-            return [bracket, shift]
-        finite = estimate.found
-        collapsed = finite and bool(self.collapse_residual_ <= 3.0)
+            verdicts.append(Verdict("finite-size scaling", None, None,
+                                    f"one lattice size (L={self.sizes_[0]}): no extrapolation to L -> infinity; the O(L^-1/nu) shift "
+                                    "is bounded by the half-width of the fluctuation peak and included in the interval", blocking=False))
+            return verdicts
         pseudo = ", ".join(f"L={L}: {t:.4f}" for L, t in self.pseudo_critical_temperatures_.items())
-        return [Verdict(
-            "finite-size scaling",
-            collapsed,
-            self.collapse_residual_ if finite else None,
-            f"collapse of sizes {self.sizes_} gives T_c = {estimate.temperature:.4f}, nu = {self.nu_:.3f}, chi^2/dof "
-            f"{self.collapse_residual_:.3g} ({'<=' if collapsed else '>'} 3; fluctuation peaks {pseudo})"
-            if finite
-            else estimate.problem,
-        )]
+        if not self.collapse_sizes_ or estimate.estimator.startswith("fluctuation peak"):
+            verdicts.append(Verdict("finite-size scaling", False, self.collapse_residual_ if np.isfinite(self.collapse_residual_) else None,
+                                    f"collapse failed ({self._collapse_failure()}); not used for T_c (fluctuation peaks {pseudo})",
+                                    blocking=False))
+            return verdicts
+        verdicts.append(Verdict(
+            "finite-size scaling", True, self.collapse_residual_,
+            f"collapse of sizes {self.collapse_sizes_} gives T_c = {estimate.temperature:.4f}, nu = {self.nu_:.3f}, chi^2/dof "
+            f"{self.collapse_residual_:.3g} (<= {MAX_COLLAPSE_RESIDUAL:g}; fluctuation peaks {pseudo})"))
+        return verdicts
 
     def interpret(self) -> Interpretation:
         """The order parameter and T_c with their checks (correlation with |m|, the
