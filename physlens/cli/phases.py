@@ -40,17 +40,19 @@ def _parse_states(text: str | None):
 
     if text is None:
         return None
+    if text.strip() == "angle":
+        return "angle"
     try:
         return [int(v) for v in text.split(",") if v.strip()]
     except ValueError:
-        raise ParameterError(f"--states {text!r} must be comma-separated integers, for example --states=-1,1 or --states=0,1,2") from None
+        raise ParameterError(f"--states {text!r} must be comma-separated integers, for example --states=-1,1 or --states=0,1,2, or 'angle'") from None
 
 
 @app.command()
 def phases(
     files: list[Path] = typer.Argument(..., help="One .npz per lattice size, each with configs (n, L, L) and temperature (n,)."),
     method: str = typer.Option("pca", "--method", help="pca, autoencoder or classifier."),
-    states: str = typer.Option(None, "--states", help="Allowed spin values, e.g. -1,1 (Ising) or 0,1,2 (3-state Potts)."),
+    states: str = typer.Option(None, "--states", help="Allowed spin values, e.g. -1,1 (Ising) or 0,1,2 (3-state Potts), or 'angle' for planar (XY) spins in radians."),
     critical_temperature: float = typer.Option(None, "--truth", help="Known T_c, to score the estimate against."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the method."),
     max_rows: int = typer.Option(200_000, "--max-rows", min=10, help="Per file, larger scans use a random subsample of this many configurations (said on stderr)."),

@@ -129,3 +129,25 @@ def test_q5_potts_is_first_order_and_q4_is_not():
         low, high = values["critical_temperature_interval"]
         assert low <= tc <= high
     assert orders == {"potts5": "first order", "potts4": "continuous"}
+
+
+def test_xy_bkt_temperature_from_the_helicity_modulus():
+    ds = simulate_lattice("xy", 12, np.linspace(0.6, 1.3, 12), samples_per_temperature=64, chains=8, thermalization=60, interval=2, seed=3)
+    interpretation = PCAPhases(bootstrap=10, random_state=0).fit_dataset(ds).interpret()
+    values = interpretation.values
+    assert interpretation.found and values["estimator"]["name"] == "helicity-modulus crossing (BKT)"
+    low, high = values["critical_temperature_interval"]
+    assert low <= 0.8929 <= high and abs(values["critical_temperature"] / 0.8929 - 1) < 0.08
+    assert values["transition_order"] == "infinite order (BKT)"
+    # the linear method learns the finite-size magnetisation, not the vortex density: said so
+    assert values["closed_form"]["known_order_parameter"] == "V" and "|Σ e^(iθ)|/N" in values["closed_form"]["text"]
+
+
+def test_angles_need_states_angle():
+    from physlens.errors import DataError
+
+    rng = np.random.default_rng(0)
+    t = np.repeat([0.5, 1.0, 1.5], 4)
+    with pytest.raises(DataError, match="integers"):
+        PCAPhases().fit(rng.random((12, 4, 4)), t)
+    assert PCAPhases(bootstrap=0).fit(rng.random((12, 4, 4)) * 6, t, states="angle").states_ == ()

@@ -15,9 +15,9 @@ import numpy as np
 from physlens.errors import DataError
 from physlens.methods.base import SEED_RULE, Interpretation, Method, Taxonomy, nonnegative_int, rng_from, seed_from
 from physlens.methods.phases.closed_form import closed_form
-from physlens.methods.phases.encoding import check_configurations, encode
+from physlens.methods.phases.encoding import ANGLE, check_configurations, encode
 from physlens.methods.phases.order import transition_order
-from physlens.methods.phases.critical import collapse_estimate, fluctuation_curve, fluctuation_peak, peak_bracket, shift_of_either_sign
+from physlens.methods.phases.critical import collapse_estimate, fluctuation_curve, fluctuation_peak, helicity_crossing, peak_bracket, shift_of_either_sign
 from physlens.methods.phases.finite_size import binder_cumulant, midpoint_temperature, scaling_collapse
 from physlens.validate.phases import magnetization, order_parameter_correlation
 from physlens.validate.verdict import Verdict
@@ -100,11 +100,14 @@ class _PhaseMethod(Method):
         # The simulator declares the spin values (the domain of the data, not an answer).
         truth = datasets[0].truth
         states = truth.parameters["states"] if truth is not None and "states" in truth.parameters else None
+        if states is None and np.asarray(datasets[0]["configs"]).dtype.kind == "f":
+            states = ANGLE  # real-valued spins are planar angles (the XY model)
         return self.fit([d["configs"] for d in datasets], [d["temperature"] for d in datasets], states=states)
 
-    def fit(self, configs, temperature, *, states: Sequence[int] | None = None) -> "_PhaseMethod":
-        """``configs``: (n, L, L) array or a list of them (one per lattice size);
-        ``temperature``: matching (n,) array(s); ``states``: the allowed spin values."""
+    def fit(self, configs, temperature, *, states: Sequence[int] | str | None = None) -> "_PhaseMethod":
+        """``configs``: (n, L, L) or (n, L, L, L) array or a list of them (one per lattice
+        size); ``temperature``: matching (n,) array(s); ``states``: the allowed spin values,
+        or "angle" for planar (XY) spins given as angles."""
         self._validate_parameters()
         if isinstance(configs, np.ndarray) and configs.ndim == 3:
             configs, temperature = [configs], [temperature]
@@ -126,7 +129,7 @@ class _PhaseMethod(Method):
         order = np.argsort(sizes)
         checked = [checked[i] for i in order]
         self.sizes_ = [int(sizes[i]) for i in order]
-        self.n_components_ = len(self.states_) - 1 if len(self.states_) <= 3 else 2
+        self.n_components_ = len(self.states_) - 1 if 2 <= len(self.states_) <= 3 else 2
         encoded = [encode(c, self.states_) for c, _, _ in checked]
         temps = [t for _, t, _ in checked]
         # One seed for the whole fit: every stream below is derived from it.
@@ -135,6 +138,8 @@ class _PhaseMethod(Method):
         self.order_parameter_ = dict(zip(self.sizes_, order_parameters))
         self.temperature_ = dict(zip(self.sizes_, temps))
         self.n_sites_ = {L: int(np.prod(c.shape[1:])) for L, (c, _, _) in zip(self.sizes_, checked)}
+        if not self.states_:  # planar spins: the helicity modulus needs the angles themselves
+            self.configurations_ = {self.sizes_[-1]: checked[-1][0]}
         self.magnetization_ = {L: magnetization(c, self.states_) for L, (c, _, _) in zip(self.sizes_, checked)}
         self.correlation_ = {
             L: order_parameter_correlation(self._correlated_quantity(L), self.magnetization_[L]).score for L in self.sizes_
@@ -143,7 +148,7 @@ class _PhaseMethod(Method):
         self._estimate_critical_temperature(seed)
         # Coexistence and the closed form are read on the largest lattice (the sharpest).
         largest_configs = checked[-1][0]
-        self.transition_order_ = transition_order(largest_configs, temps[-1], seed)
+        self.transition_order_ = transition_order(largest_configs, temps[-1], seed, planar=not self.states_)
         self.closed_form_ = closed_form(largest_configs, self.states_, order_parameters[-1], seed)
         if len(self.sizes_) == 1 and self.transition_order_.order == "first order":
             self.estimate_ = shift_of_either_sign(self.estimate_)
@@ -180,7 +185,10 @@ class _PhaseMethod(Method):
         }
         self.nu_ = self.collapse_residual_ = float("nan")
         self.collapse_sizes_ = []
-        estimate = self._collapse(rng) if len(self.sizes_) > 1 else None
+        estimate = self._collapse(rng) if len(self.sizes_) > 1 and self.states_ else None
+        if estimate is None and not self.states_:
+            L = self.sizes_[-1]
+            estimate = helicity_crossing(self.configurations_[L], self.temperature_[L], L, rng, self.bootstrap)
         if estimate is None:
             L = self.sizes_[-1]
             estimate = fluctuation_peak(self.temperature_[L], self.order_parameter_[L], self.n_sites_[L], rng, self.bootstrap)
@@ -231,6 +239,13 @@ class _PhaseMethod(Method):
     def _scaling_verdicts(self) -> list[Verdict]:
         estimate = self.estimate_
         verdicts = []
+        if estimate.estimator.startswith("helicity"):
+            verdicts.append(Verdict("critical temperature located", estimate.found, None, f"{estimate.estimator}: " + (estimate.problem or (
+                f"T_BKT = {estimate.temperature:.4f} in [{estimate.low:.4f}, {estimate.high:.4f}] (95%): Y_L crosses 2T/pi at "
+                f"{estimate.details['crossing_2T_over_pi']:.4f} and (2T/pi)(1 + 1/(2 ln L)) at {estimate.details['crossing_finite_size_corrected']:.4f}"))))
+            verdicts.append(Verdict("finite-size scaling", None, None, "planar spins: the finite-size form of the helicity jump is in the "
+                                    "interval; no Binder collapse (no local order parameter)", blocking=False))
+            return verdicts
         if estimate.estimator.startswith("fluctuation peak"):
             verdicts.append(Verdict("critical temperature located", estimate.found, None,
                                     f"{estimate.estimator}: " + (estimate.problem or (
@@ -270,7 +285,8 @@ class _PhaseMethod(Method):
             Verdict("transition order", None, order.bimodality, f"{order.order}: {order.reason}", blocking=False),
             Verdict("closed form", form.matches_known, form.r2,
                     f"{form.text()} (held-out R2 {form.r2:.4f}); "
-                    + ("the known order parameter M" if form.matches_known else "not the known order parameter M alone"),
+                    + (f"the known order parameter {form.known} = {form.legend[form.known]}" if form.matches_known
+                       else f"not the known order parameter {form.known} = {form.legend[form.known]} alone"),
                     blocking=False),
         ]
         found = all(v.passed for v in verdicts if v.blocking)
@@ -294,7 +310,7 @@ class _PhaseMethod(Method):
             **self._extra_values(),
         }
         summary = (
-            f"{self.description}; T_c = {tc:.4f} in [{estimate.low:.4f}, {estimate.high:.4f}] (95%, {estimate.estimator}); "
+            f"{self.description}; {'T_BKT' if not self.states_ else 'T_c'} = {tc:.4f} in [{estimate.low:.4f}, {estimate.high:.4f}] (95%, {estimate.estimator}); "
             f"{order.order}; {form.text()}"
             if finite
             else f"{self.description}; no T_c ({estimate.problem})"

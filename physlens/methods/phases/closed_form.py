@@ -6,6 +6,8 @@ Potts states s = 0..q-1, N sites):
 - M = |sum_i s_i| / N (two states) or the clock magnetisation M = |sum_i e^(2 pi i s_i/q)| / N;
 - C_x, C_y (C_z) = nearest-neighbour correlators along each axis (<s_i s_j> for two
   states, <delta(s_i, s_j)> for q >= 3);
+- planar (XY) spins: M = |sum_i e^(i theta_i)|/N, the vortex density V and C_x, C_y =
+  <cos(theta_i - theta_j)>; the known quantity there is V (no local order parameter);
 - P = the plaquette product <s_1 s_2 s_3 s_4> over elementary squares (two states) or
   <cos 2 pi (s_1 - s_2 + s_3 - s_4)/q> (q >= 3).
 
@@ -63,6 +65,12 @@ def configuration_features(configs: np.ndarray, states: tuple[int, ...]) -> tupl
 
     states = tuple(states)
     q = len(states)
+    if q == 0:  # planar spins: angles
+        from physlens.data.observables import vortex_density, xy_magnetization
+
+        correlators = [np.cos(configs - np.roll(configs, -1, axis=k)).mean(axis=(1, 2)) for k in (1, 2)]
+        legend = {"M": "|Σ e^(iθ)|/N", "V": "vortex density", "C_x": "⟨cos(θ_i - θ_i+x)⟩", "C_y": "⟨cos(θ_i - θ_i+y)⟩"}
+        return np.column_stack([xy_magnetization(configs), vortex_density(configs), *correlators]), legend
     index = np.searchsorted(np.asarray(sorted(states)), configs)
     dimension = index.ndim - 1
     sites = tuple(range(1, index.ndim))
@@ -112,7 +120,9 @@ def closed_form(configs: np.ndarray, states: tuple[int, ...], learned: np.ndarra
     equation = equation.xreplace({c: (Float(float(c), 3) if abs(float(c)) >= 1e-2 else 0)
                                   for c in equation.atoms() if c.is_number and not c.is_integer})
     used = {str(s) for s in equation.free_symbols}
-    return ClosedForm(sstr(equation), legend, r2, used == {KNOWN}, KNOWN)
+    # Planar spins have no local order parameter: the known quantity is the vortex density.
+    known = "V" if not states else KNOWN
+    return ClosedForm(sstr(equation), legend, r2, used == {known}, known)
 
 
 def _best_line(features: np.ndarray, target: np.ndarray, names: list[str]):

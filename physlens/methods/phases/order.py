@@ -65,8 +65,13 @@ def _bimodality(energy: np.ndarray, seed: int) -> tuple[float, float, float]:
     return float(one - mixture.bic(x)), float(coefficient), float(mixture.weights_.min())
 
 
-def transition_order(configs: np.ndarray, temperature: np.ndarray, seed: int = 0) -> TransitionOrder:
-    """The order of the transition of one lattice size's scan (see the module docstring)."""
+def transition_order(configs: np.ndarray, temperature: np.ndarray, seed: int = 0, *, planar: bool = False) -> TransitionOrder:
+    """The order of the transition of one lattice size's scan (see the module docstring);
+    ``planar`` spins (XY, angles) in 2D have a BKT transition, of infinite order."""
+    if planar:
+        return TransitionOrder("infinite order (BKT)", None, None, None,
+                               "planar spins in 2D: no spontaneous magnetisation (Mermin-Wagner); the transition is the unbinding "
+                               "of vortex pairs (Berezinskii-Kosterlitz-Thouless), with no latent heat and an essential singularity")
     energy = bond_energy(configs)
     n_sites = int(np.prod(np.shape(configs)[1:]))
     grid = np.unique(temperature)
