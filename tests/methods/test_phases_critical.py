@@ -122,7 +122,7 @@ def test_scan_that_misses_tc_is_not_found(window):
 def test_q5_potts_is_first_order_and_q4_is_not():
     orders = {}
     for model in ("potts5", "potts4"):
-        ds, tc = scan(model, 32, 0.97, 1.03, 9, 160, seed=1)
+        ds, tc = scan(model, 32, 0.94, 1.06, 13, 160, seed=1)
         method = PCAPhases(bootstrap=5, random_state=0).fit_dataset(ds)
         values = method.interpret().values
         orders[model] = values["transition_order"]

@@ -145,14 +145,11 @@ class _PhaseMethod(Method):
             L: order_parameter_correlation(self._correlated_quantity(L), self.magnetization_[L]).score for L in self.sizes_
         }
         self.curves_ = curves_for_scaling
-        self._estimate_critical_temperature(seed)
         # Coexistence and the closed form are read on the largest lattice (the sharpest).
         largest_configs = checked[-1][0]
         self.transition_order_ = transition_order(largest_configs, temps[-1], seed, planar=not self.states_)
+        self._estimate_critical_temperature(seed)
         self.closed_form_ = closed_form(largest_configs, self.states_, order_parameters[-1], seed)
-        if len(self.sizes_) == 1 and self.transition_order_.order == "first order":
-            self.estimate_ = shift_of_either_sign(self.estimate_)
-            self.critical_interval_ = (self.estimate_.low, self.estimate_.high)
         return self
 
     def _learn(self, encoded: list[np.ndarray], temps: list[np.ndarray], seed: int) -> tuple[list[np.ndarray], dict]:
@@ -185,7 +182,9 @@ class _PhaseMethod(Method):
         }
         self.nu_ = self.collapse_residual_ = float("nan")
         self.collapse_sizes_ = []
-        estimate = self._collapse(rng) if len(self.sizes_) > 1 and self.states_ else None
+        # A first-order transition has no scaling collapse of the Binder cumulant (it dips negative).
+        first_order = self.transition_order_.order == "first order"
+        estimate = self._collapse(rng) if len(self.sizes_) > 1 and self.states_ and not first_order else None
         if estimate is None and not self.states_:
             L = self.sizes_[-1]
             estimate = helicity_crossing(self.configurations_[L], self.temperature_[L], L, rng, self.bootstrap)
@@ -193,15 +192,20 @@ class _PhaseMethod(Method):
             L = self.sizes_[-1]
             estimate = fluctuation_peak(self.temperature_[L], self.order_parameter_[L], self.n_sites_[L], rng, self.bootstrap)
             if len(self.sizes_) > 1:
+                failure = "the transition is first order" if first_order else f"it failed: {self._collapse_failure()}"
                 estimate = replace(estimate, estimator="fluctuation peak (largest size)", why=(
-                    f"the finite-size scaling collapse of sizes {self.sizes_} failed ({self._collapse_failure()}), so T_c comes from "
+                    f"no finite-size scaling collapse of sizes {self.sizes_} ({failure}), so T_c comes from "
                     f"the largest size, L = {L}: " + estimate.why.removeprefix("one lattice size: no finite-size extrapolation is possible, so ")))
+            if first_order:
+                estimate = shift_of_either_sign(estimate)
         self.estimate_ = estimate
         self.critical_temperature_ = estimate.temperature if estimate.found else float("nan")
         self.critical_temperature_std_ = estimate.std
         self.critical_interval_ = (estimate.low, estimate.high)
 
     def _collapse_failure(self) -> str:
+        if not self.collapse_sizes_:
+            return "not attempted: the transition is first order"
         if not np.isfinite(self.collapse_residual_):
             return "no critical temperature inside the scan"
         return f"chi^2/dof {self.collapse_residual_:.3g} > {MAX_COLLAPSE_RESIDUAL:g} even for sizes {self.collapse_sizes_}"

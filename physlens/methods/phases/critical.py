@@ -153,8 +153,17 @@ def fluctuation_peak(temperature: np.ndarray, order_parameter: np.ndarray, n_sit
     std = float(np.std(0.5 * (np.asarray(halves) + np.asarray(peaks)))) if len(halves) > 1 else None
     details["finite_size_shift_bound"] = 0.5 * (t_peak - t_half)
     details["bootstrap_failures"] = bootstrap - len(halves)
-    return CriticalEstimate(name, why, float(estimate), low=float(t_half - Z95 * sigma_half), high=float(t_peak + Z95 * sigma_peak),
-                            std=std, details=details)
+    # Both ends are interpolated between scan temperatures: each is known to half the local spacing.
+    resolution_low = 0.5 * _spacing_at(grid, t_half)
+    resolution_high = 0.5 * _spacing_at(grid, t_peak)
+    return CriticalEstimate(name, why, float(estimate), low=float(t_half - Z95 * sigma_half - resolution_low),
+                            high=float(t_peak + Z95 * sigma_peak + resolution_high), std=std, details=details)
+
+
+def _spacing_at(grid: np.ndarray, temperature: float) -> float:
+    """The spacing of the scan's temperatures around ``temperature``."""
+    i = int(np.clip(np.searchsorted(grid, temperature), 1, grid.size - 1))
+    return float(grid[i] - grid[i - 1])
 
 
 def shift_of_either_sign(estimate: CriticalEstimate) -> CriticalEstimate:
