@@ -39,27 +39,19 @@ def test_fluctuation_peak_needs_enough_samples():
     assert not estimate.found and "too few samples" in estimate.problem
 
 
-def test_transition_order_reads_a_bimodal_energy_histogram():
+def test_transition_order_reads_a_bimodal_energy_histogram(monkeypatch):
+    from physlens.methods.phases import order
+
     rng = np.random.default_rng(1)
     t = np.repeat(np.linspace(1.0, 2.0, 7), 200)
     # Coexistence at the middle temperature (the specific-heat peak): two energy peaks.
     energy = -1.5 + 0.5 * (t - 1.0) + 0.01 * rng.standard_normal(t.size)
     middle = t == np.unique(t)[3]
     energy[middle] = np.where(rng.random(middle.sum()) < 0.5, -1.35, -1.15) + 0.015 * rng.standard_normal(middle.sum())
-
-    class Fake:  # configurations whose bond energy is the energy above
-        pass
-
-    from physlens.methods.phases import order
-
-    original = order.bond_energy
-    order.bond_energy = lambda configs: energy
-    try:
-        first = transition_order(np.zeros((t.size, 4, 4)), t)
-        energy[middle] = -1.25 + 0.03 * rng.standard_normal(middle.sum())
-        continuous = transition_order(np.zeros((t.size, 4, 4)), t)
-    finally:
-        order.bond_energy = original
+    monkeypatch.setattr(order, "bond_energy", lambda configs: energy)  # configurations whose energy is the one above
+    first = transition_order(np.zeros((t.size, 4, 4)), t)
+    energy[middle] = -1.25 + 0.03 * rng.standard_normal(middle.sum())
+    continuous = transition_order(np.zeros((t.size, 4, 4)), t)
     assert first.order == "first order" and "bimodal" in first.reason
     assert continuous.order == "continuous"
 
