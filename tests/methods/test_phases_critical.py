@@ -143,3 +143,5 @@ def test_angles_need_states_angle():
     with pytest.raises(DataError, match="integers"):
         PCAPhases().fit(rng.random((12, 4, 4)), t)
     assert PCAPhases(bootstrap=0).fit(rng.random((12, 4, 4)) * 6, t, states="angle").states_ == ()
+    with pytest.raises(DataError, match="disagree on the dimension"):
+        PCAPhases().fit([rng.choice([-1, 1], size=(12, 4, 4)), rng.choice([-1, 1], size=(12, 6, 6, 6))], [t, t])

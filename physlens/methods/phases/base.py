@@ -123,6 +123,9 @@ class _PhaseMethod(Method):
         if len(state_sets) > 1:
             raise DataError(f"lattice sizes disagree on the spin states: {sorted(state_sets)}; pass states= explicitly")
         self.states_ = checked[0][2]
+        dimensions = {c[0].ndim - 1 for c in checked}
+        if len(dimensions) > 1:
+            raise DataError(f"lattice sizes disagree on the dimension: {sorted(dimensions)}; give one lattice dimension per fit")
         sizes = [c[0].shape[1] for c in checked]
         if len(set(sizes)) != len(sizes):
             raise DataError(f"lattice sizes repeat: {sizes}; give one array per size")
