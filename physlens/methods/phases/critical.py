@@ -169,14 +169,15 @@ def _spacing_at(grid: np.ndarray, temperature: float) -> float:
 def shift_of_either_sign(estimate: CriticalEstimate) -> CriticalEstimate:
     """A one-size estimate at a first-order transition, where the pseudo-critical
     temperature lies below T_c (by O(L^-d), Borgs & Kotecky 1990) for a strong transition and
-    above it while L is below the correlation length: the interval grows by the peak's full
-    width at half maximum at each end (its centre is unchanged)."""
+    above it while L is below the correlation length: T_c is the peak itself, and the
+    interval grows by the peak's full width at half maximum at each end."""
     if not estimate.found or "peak_temperature" not in estimate.details:
         return estimate
     width = estimate.details["full_width_half_maximum"]
-    why = (estimate.why + "; the transition is first order, so the shift may have either sign and the interval is widened by "
-           "the peak's full width at half maximum below and above")
-    return replace(estimate, why=why, low=estimate.low - width, high=estimate.high + width)
+    why = (estimate.why + "; the transition is first order, so the shift may have either sign: T_c is the peak and the interval "
+           "is widened by the peak's full width at half maximum below and above")
+    return replace(estimate, why=why, temperature=float(estimate.details["peak_temperature"]), low=estimate.low - width,
+                   high=estimate.high + width)
 
 
 def collapse_estimate(tc: float, nu: float, chi2: float, replicas: list[float], sizes: list[int]) -> CriticalEstimate:
