@@ -195,7 +195,7 @@ def calibrate(n_scans: int, seed: int, load_before, record: bool = True) -> None
     print(markdown_table(rows, CALIBRATION_COLUMNS))
     print(markdown_table(fixed, CALIBRATION_COLUMNS + ["closed_form"]))
     stated = [r for r in rows if r["found"]]
-    coverage = np.mean([r["covered"] for r in stated]) if stated else float("nan")
+    coverage = float(np.mean([r["covered"] for r in stated])) if stated else float("nan")
     one = [r["error_%"] for r in rows + fixed if r["found"] and "," not in r["sizes"]]
     two = [r["error_%"] for r in rows if r["found"] and "," in r["sizes"]]
     potts = {m: [r["transition_order"] for r in rows + fixed if r["model"] == m] for m in ("potts4", "potts5")}
@@ -205,7 +205,7 @@ def calibrate(n_scans: int, seed: int, load_before, record: bool = True) -> None
         figure("scans with found=false", sum(not r["found"] for r in rows), unit="scans", direction="lower"),
         figure("T_c error, one size L=32, worst model", max((r["error_%"] for r in fixed if r["model"] != "xy"), default=float("nan")), target="<= 2", unit="%", direction="lower"),
         figure("T_BKT error, XY, one size L=32", next((r["error_%"] for r in fixed if r["model"] == "xy"), float("nan")), target="<= 5", unit="%", direction="lower"),
-        figure("95% interval coverage, one scan per model at L=32", 100 * np.mean([r["covered"] for r in fixed]), unit="%", direction="higher"),
+        figure("95% interval coverage, one scan per model at L=32", 100 * float(np.mean([r["covered"] for r in fixed])), unit="%", direction="higher"),
         figure("T_c error, one size, median of random scans", float(np.median(one)) if one else float("nan"), unit="%", direction="lower"),
         figure("T_c error, two sizes, median of random scans", float(np.median(two)) if two else float("nan"), target="<= 0.5", unit="%", direction="lower"),
         figure("q=5 Potts scans called first order", f"{potts['potts5'].count('first order')}/{len(potts['potts5'])}", target="all"),
