@@ -10,7 +10,9 @@ bond along axis k between equal spins with probability p_k = 1 - exp(-J_potts,k 
 independent, that cluster is exactly the Fortuin-Kasteleyn cluster holding the seed, so
 it is found for every replica at once with one connected-components pass over the
 activated bonds (scipy, compiled) instead of a Python breadth-first search. The cluster
-then takes a uniformly drawn different state (a flip for Ising).
+then takes a uniformly drawn different state (a flip for Ising). The Swendsen-Wang update
+uses the same pass and gives every cluster a uniformly drawn state: per CPU second it
+moves many more spins, which matters most away from T_c where Wolff clusters are small.
 
 Replicas (temperatures x independent chains) run side by side in one array, which is what
 makes numpy fast here. Randomness only from the ``rng`` passed in.
@@ -42,16 +44,59 @@ def nearest_neighbour_bonds(replicas: int, size: int, dimension: int) -> tuple[n
     return a, b, axis
 
 
-def connected_labels(n_sites: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Cluster label of every site given the activated bonds (a[i], b[i])."""
-    from scipy.sparse import coo_matrix
+def bonds_by_site(bond_b: np.ndarray, dimension: int) -> np.ndarray:
+    """(sites, d): the neighbour each site is bonded to in each block of
+    :func:`nearest_neighbour_bonds` (whose first sites run 0..n-1 in every block)."""
+    return np.ascontiguousarray(bond_b.reshape(dimension, -1).T).astype(np.int32)
+
+
+def cluster_labels(active: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
+    """Cluster label of every site, given which bonds of :func:`nearest_neighbour_bonds`
+    are ``active`` (in its block order) and ``neighbours`` from :func:`bonds_by_site`.
+
+    The graph is built directly in CSR form (rows are sites, already in order), which skips
+    the sort a COO graph needs; scipy's compiled connected components does the rest."""
+    from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import connected_components
 
-    graph = coo_matrix((np.ones(a.size, dtype=np.int8), (a, b)), shape=(n_sites, n_sites))
+    n_sites, dimension = neighbours.shape
+    blocks = active.reshape(dimension, n_sites)
+    indptr = np.zeros(n_sites + 1, dtype=np.int32)
+    np.cumsum(blocks.sum(axis=0), out=indptr[1:])
+    indices = neighbours[np.ascontiguousarray(blocks.T)]
+    # float64 data: the dtype csgraph works in, so it does not convert the graph first (2x faster).
+    graph = csr_matrix((np.ones(indices.size), indices, indptr), shape=(n_sites, n_sites))
     return connected_components(graph, directed=False)[1]
 
 
-class LatticeSampler:
+def seed_cluster(labels: np.ndarray, replicas: int, rng: np.random.Generator) -> np.ndarray:
+    """(R, sites): the cluster holding one uniformly drawn site of each replica (Wolff's cluster)."""
+    per_replica = labels.size // replicas
+    seeds = np.arange(replicas) * per_replica + rng.integers(0, per_replica, size=replicas)
+    return labels.reshape(replicas, per_replica) == labels[seeds][:, None]
+
+
+class ClusterSampler:
+    """A sweep: one local sweep, then cluster updates, Wolff's or Swendsen-Wang's."""
+
+    def metropolis_sweep(self) -> None:
+        raise NotImplementedError
+
+    def wolff_update(self) -> None:
+        raise NotImplementedError
+
+    def swendsen_wang_update(self) -> None:
+        raise NotImplementedError
+
+    def sweep(self, wolff_updates: int, cluster: str = "wolff") -> None:
+        """One Metropolis sweep, then ``wolff_updates`` cluster updates (``cluster``: "wolff" or "swendsen-wang")."""
+        self.metropolis_sweep()
+        update = self.wolff_update if cluster == "wolff" else self.swendsen_wang_update
+        for _ in range(wolff_updates):
+            update()
+
+
+class LatticeSampler(ClusterSampler):
     """Checkerboard Metropolis + Wolff sampler for a batch of replicas (R, L, ..., L).
 
     ``spins`` holds state indices 0..q-1; ``temperatures`` has one entry per replica.
@@ -76,9 +121,10 @@ class LatticeSampler:
         self._beta_j = self._beta_j_axis[0]
         self._sublattices = checkerboard(size, d)
         self._bond_a, self._bond_b, bond_axis = nearest_neighbour_bonds(replicas, size, d)
+        self._neighbours = bonds_by_site(self._bond_b, d)
         p_axis = 1.0 - np.exp(-model.coupling * couplings[:, None] / self.temperatures[None, :])
-        per_site = size**d
-        self._bond_p = p_axis[bond_axis, np.repeat(np.tile(np.arange(replicas), d), per_site)] if replicas else np.zeros(0)
+        # Bond i of each axis block belongs to replica i // L^d.
+        self._bond_p = p_axis[bond_axis, np.tile(np.repeat(np.arange(replicas), size**d), d)]
 
     def _equal_neighbours(self, spins: np.ndarray, values: np.ndarray, axis: int) -> np.ndarray:
         count = np.zeros(spins.shape, dtype=np.int8)
@@ -108,21 +154,24 @@ class LatticeSampler:
             accept &= mask
             self.spins = np.where(accept, proposal, spins).astype(np.int8)
 
-    def wolff_update(self) -> None:
-        R, q = self.temperatures.size, self.model.q
-        per_replica = self.size**self.model.dimension
+    def _fk_clusters(self) -> np.ndarray:
+        """Fortuin-Kasteleyn cluster labels: bonds between equal spins activated with p_k."""
         flat = self.spins.ravel()
         active = (flat[self._bond_a] == flat[self._bond_b]) & (self.rng.random(self._bond_a.size) < self._bond_p)
-        labels = connected_labels(R * per_replica, self._bond_a[active], self._bond_b[active])
-        seeds = np.arange(R) * per_replica + self.rng.integers(0, per_replica, size=R)
-        in_cluster = (labels.reshape(R, per_replica) == labels[seeds][:, None]).reshape(self.spins.shape)
+        return cluster_labels(active, self._neighbours)
+
+    def wolff_update(self) -> None:
+        R, q = self.temperatures.size, self.model.q
+        in_cluster = seed_cluster(self._fk_clusters(), R, self.rng).reshape(self.spins.shape)
         shift = self.rng.integers(1, q, size=R).reshape((R,) + (1,) * self.model.dimension) if q > 2 else 1
         self.spins = np.where(in_cluster, (self.spins + shift) % q, self.spins).astype(np.int8)
 
-    def sweep(self, wolff_updates: int) -> None:
-        self.metropolis_sweep()
-        for _ in range(wolff_updates):
-            self.wolff_update()
+    def swendsen_wang_update(self) -> None:
+        """Every FK cluster takes a uniformly drawn state (Swendsen & Wang, PRL 58, 86 (1987)):
+        the same connected-components pass as a Wolff update, but all clusters move."""
+        labels = self._fk_clusters()
+        new_state = self.rng.integers(0, self.model.q, size=int(labels.max()) + 1).astype(np.int8)
+        self.spins = new_state[labels].reshape(self.spins.shape)
 
     def states(self) -> np.ndarray:
         """Spins as the model's declared values (+-1 for Ising, 0..q-1 for Potts)."""

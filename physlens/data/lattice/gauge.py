@@ -67,8 +67,8 @@ class GaugeSampler:
         self.links[flip[:, 0], 0, 0, :] *= -1
         self.links[flip[:, 1], 1, :, 0] *= -1
 
-    def sweep(self, wolff_updates: int = 0) -> None:
-        """One sweep; ``wolff_updates`` is accepted for a common interface and unused."""
+    def sweep(self, wolff_updates: int = 0, cluster: str = "wolff") -> None:
+        """One sweep; ``wolff_updates`` and ``cluster`` are accepted for a common interface and unused."""
         self.heat_bath_sweep()
         self.gauge_move()
 

@@ -41,6 +41,9 @@ XY_BKT_TEMPERATURE = 0.8929
 ISING3D_TC = 1.0 / 0.221654626
 ANISOTROPIC_COUPLINGS = (1.0, 0.5)
 MAX_POTTS_STATES = 20
+# Correlation length at T_c of the first-order 2D Potts models (Buffenoir & Wallon, J. Phys. A
+# 26, 3045 (1993)): where it exceeds L, the energy histogram at T_c is not yet bimodal.
+POTTS_CORRELATION_LENGTH_AT_TC = {5: 2512.2, 6: 158.9, 7: 48.1, 8: 23.9, 9: 14.9, 10: 10.6}
 TRANSITION_ORDERS = ("continuous", "first", "bkt", "none")
 
 

@@ -10,12 +10,13 @@ import numpy as np
 from physlens.data.dataset import Dataset, Truth, Variable
 from physlens.data.lattice.discrete import LatticeSampler
 from physlens.data.lattice.gauge import GaugeSampler
-from physlens.data.lattice.models import LatticeModel, lattice_model
+from physlens.data.lattice.models import POTTS_CORRELATION_LENGTH_AT_TC, LatticeModel, lattice_model
 from physlens.data.lattice.xy import XYSampler
 from physlens.errors import ParameterError
 
 # Scan used when no temperatures are given for a model without a finite-T transition.
 GAUGE_DEFAULT_TEMPERATURES = np.linspace(0.0, 3.0, 16)
+CLUSTER_UPDATES = ("wolff", "swendsen-wang")
 
 
 def exact_mean_plaquette(temperature: float, size: int) -> float:
@@ -57,12 +58,20 @@ def _truth(spec: LatticeModel, size: int, temperatures: np.ndarray) -> Truth:
         "transition_order": spec.transition_order,
         "order_parameter": spec.order_parameter,
     })
+    if spec.transition_order == "bkt":
+        # Nelson-Kosterlitz: the helicity modulus drops from 2 T_BKT / π to 0 at T_BKT.
+        parameters["helicity_jump"] = 2 * spec.critical_temperature / math.pi
+    if spec.transition_order == "first" and spec.q in POTTS_CORRELATION_LENGTH_AT_TC:
+        parameters["correlation_length_at_tc"] = POTTS_CORRELATION_LENGTH_AT_TC[spec.q]
     if spec.spin == "link":
         parameters["mean_plaquette"] = {float(t): exact_mean_plaquette(float(t), size) for t in np.unique(temperatures)}
         notes = "2D Z2 lattice gauge theory: no finite-T transition; <plaquette> = tanh(1/T) (exact per size in mean_plaquette)"
     else:
         label = "T_BKT" if spec.transition_order == "bkt" else "T_c"
         notes = f"{spec.description}; {label} = {spec.critical_temperature:.6f} (J = k_B = 1), transition {spec.transition_order}"
+        if "correlation_length_at_tc" in parameters and parameters["correlation_length_at_tc"] > size:
+            notes += (f"; weakly first order: correlation length {parameters['correlation_length_at_tc']:g} at T_c exceeds L = {size}, "
+                      "so the energy histogram at T_c is not yet bimodal")
     return Truth(critical_temperature=spec.critical_temperature, parameters=parameters, notes=notes)
 
 
@@ -86,6 +95,7 @@ def simulate_lattice(
     interval: int = 2,
     wolff_updates: int = 2,
     couplings: Sequence[float] | None = None,
+    cluster: str = "wolff",
     seed: int | None = 0,
 ) -> Dataset:
     """Equilibrium configurations of ``model`` (see :mod:`physlens.data.lattice.models`).
@@ -93,8 +103,10 @@ def simulate_lattice(
     For each temperature, ``chains`` independent chains are thermalised for
     ``thermalization`` sweeps, then sampled every ``interval`` sweeps until
     ``samples_per_temperature`` configurations are collected. A sweep is one
-    checkerboard Metropolis sweep plus ``wolff_updates`` Wolff cluster updates (the gauge
-    model has no cluster update: its sweep adds an exact gauge + sector move instead).
+    checkerboard Metropolis sweep plus ``wolff_updates`` cluster updates, Wolff's (one
+    cluster) or, with ``cluster="swendsen-wang"``, Swendsen-Wang's (every cluster) at the
+    same cost per update (the gauge model has neither: its sweep is heat-bath plus an
+    exact gauge + sector move).
     ``couplings`` (Jx, Jy) replace the anisotropic Ising model's (1, 0.5).
 
     Returns a Dataset of kind "configurations" with arrays ``configs`` and ``temperature``
@@ -117,15 +129,17 @@ def simulate_lattice(
         raise ParameterError(f"temperatures must be finite and {bound}, got {temperatures.tolist()}")
     _check_integers(samples_per_temperature=(samples_per_temperature, 1), chains=(chains, 1), thermalization=(thermalization, 0),
                     interval=(interval, 1), wolff_updates=(wolff_updates, 0))
+    if cluster not in CLUSTER_UPDATES:
+        raise ParameterError(f"cluster={cluster!r} is invalid; expected one of {', '.join(CLUSTER_UPDATES)}")
     rng = np.random.default_rng(seed)
     sampler = _sampler(spec, int(size), np.repeat(temperatures, chains), rng)
     for _ in range(thermalization):
-        sampler.sweep(wolff_updates)
+        sampler.sweep(wolff_updates, cluster)
     rounds = math.ceil(samples_per_temperature / chains)
     collected = []
     for _ in range(rounds):
         for _ in range(interval):
-            sampler.sweep(wolff_updates)
+            sampler.sweep(wolff_updates, cluster)
         collected.append(sampler.states())
     # (rounds, T*chains, *site) -> per temperature, first samples_per_temperature rows.
     site = spec.site_shape(int(size))
@@ -148,6 +162,7 @@ def simulate_lattice(
             "thermalization": thermalization,
             "interval": interval,
             "wolff_updates": wolff_updates,
+            "cluster": cluster,
             "couplings": list(spec.couplings),
             "seed": seed,
         },
