@@ -199,8 +199,8 @@ class _PhaseMethod(Method):
                 estimate = replace(estimate, estimator="fluctuation peak (largest size)", why=(
                     f"no finite-size scaling collapse of sizes {self.sizes_} ({failure}), so T_c comes from "
                     f"the largest size, L = {L}: " + estimate.why.removeprefix("one lattice size: no finite-size extrapolation is possible, so ")))
-            if first_order:
-                estimate = shift_of_either_sign(estimate)
+            if first_order or len(self.sizes_) > 1:
+                estimate = shift_of_either_sign(estimate, first_order=first_order)
         self.estimate_ = estimate
         self.critical_temperature_ = estimate.temperature if estimate.found else float("nan")
         self.critical_temperature_std_ = estimate.std

@@ -166,7 +166,7 @@ def _spacing_at(grid: np.ndarray, temperature: float) -> float:
     return float(grid[i] - grid[i - 1])
 
 
-def shift_of_either_sign(estimate: CriticalEstimate) -> CriticalEstimate:
+def shift_of_either_sign(estimate: CriticalEstimate, *, first_order: bool = True) -> CriticalEstimate:
     """A one-size estimate at a first-order transition, where the pseudo-critical
     temperature lies below T_c (by O(L^-d), Borgs & Kotecky 1990) for a strong transition and
     above it while L is below the correlation length: T_c is the peak itself, and the
@@ -174,6 +174,9 @@ def shift_of_either_sign(estimate: CriticalEstimate) -> CriticalEstimate:
     if not estimate.found or "peak_temperature" not in estimate.details:
         return estimate
     width = estimate.details["full_width_half_maximum"]
+    if not first_order:  # several sizes that do not collapse: the side of the shift is not established either
+        return replace(estimate, why=estimate.why + "; as the sizes do not collapse, the shift may have either sign: the interval "
+                       "is widened by the peak's full width at half maximum below and above", low=estimate.low - width, high=estimate.high + width)
     why = (estimate.why + "; the transition is first order, so the shift may have either sign: T_c is the peak and the interval "
            "is widened by the peak's full width at half maximum below and above")
     return replace(estimate, why=why, temperature=float(estimate.details["peak_temperature"]), low=estimate.low - width,
