@@ -12,8 +12,21 @@ finite-size scaling; wall-clock per model (simulation + all three methods). For 
 classifier, `corr_abs_m` is its learned feature (what T_c is read from) and `corr_output`
 its output logit; the P = 1/2 points of its output per size are listed too.
 
-Run: .venv/bin/python benchmarks/phases.py [--quick]
-Prints the tables and writes a record to benchmarks/records/phases/.
+Part 3 (``--calibrate N``) - calibration on scans nobody centred: N scans drawn at random
+from the seed (a model from CALIBRATION_MODELS, a size L in 16-64 (8-16 for 3D Ising), a
+window containing T_c at a random place but not its centre, 16-28 temperatures, 120
+configurations each; every other scan adds a second size L/2); PCA estimates T_c with its
+95% interval. Reported: the coverage of the intervals (target >= 90%), the T_c errors of
+one size and of two sizes, which scans gave found=false and why, and the transition order
+(q = 5 Potts must be "first order", q = 4 must not). Then one scan per model at L = 32
+(3D: 16; target <= 2% for Ising-type and Potts), the XY model's T_BKT from the helicity
+modulus (target within 5%), and the closed-form order parameter of each model (target:
+the known one; for XY the known quantity is the vortex density). The Z2 gauge theory is
+not run: no phase method reads link configurations yet.
+
+Run: .venv/bin/python benchmarks/phases.py [--quick] [--calibrate 30]
+Prints the tables and writes a record to benchmarks/records/phases/ (the calibration to
+benchmarks/records/phases-calibration/).
 """
 
 from __future__ import annotations
@@ -120,6 +133,96 @@ def critical_temperatures(model: str, sizes: list[int], n_temperatures: int, sam
     return rows
 
 
+CALIBRATION_MODELS = ("ising", "ising_aniso", "potts3", "potts4", "potts5", "ising3d")
+
+
+def draw_scan(rng: np.random.Generator) -> dict:
+    """One calibration scan: model, sizes, temperatures; T_c inside the window at a random
+    fraction in [0.15, 0.85], at least 0.1 from its centre."""
+    model = str(rng.choice(CALIBRATION_MODELS))
+    L = int(rng.integers(4, 9)) * 2 if model == "ising3d" else int(rng.integers(8, 33)) * 2
+    width = rng.uniform(0.3, 0.8)
+    place = rng.uniform(0.15, 0.4) if rng.random() < 0.5 else rng.uniform(0.6, 0.85)
+    low = max(1.0 - place * width, 0.3)
+    return {"model": model, "L": L, "window": (low, low + width), "n_t": int(rng.integers(16, 29)), "seed": int(rng.integers(2**31))}
+
+
+def run_scan(model: str, sizes: list[int], window: tuple[float, float], n_t: int, seed: int, samples: int = 120) -> dict:
+    from physlens.data.lattice import lattice_model, simulate_sizes
+    from physlens.methods.phases import PCAPhases
+
+    tc = lattice_model(model).critical_temperature
+    temperatures = np.linspace(window[0] * tc, window[1] * tc, n_t)
+    start = time.perf_counter()
+    scan = simulate_sizes(model, sizes, temperatures, samples_per_temperature=samples, chains=8, thermalization=100, interval=2, wolff_updates=2, seed=seed)
+    simulated = time.perf_counter()
+    interpretation = PCAPhases(bootstrap=20, random_state=seed).fit_dataset(scan).interpret()
+    values = interpretation.values
+    estimate, interval = values["critical_temperature"], values["critical_temperature_interval"]
+    return {
+        "model": model, "sizes": ",".join(map(str, sizes)), "window_over_Tc": f"{window[0]:.3f}-{window[1]:.3f}", "n_T": n_t,
+        "estimator": values["estimator"]["name"], "found": interpretation.found, "T_c": estimate, "exact": tc,
+        "error_%": 100 * abs(estimate - tc) / tc if estimate is not None else float("nan"),
+        "interval_halfwidth_%": 100 * (interval[1] - interval[0]) / 2 / tc if interval else float("nan"),
+        "covered": bool(interval and interval[0] <= tc <= interval[1]),
+        "transition_order": values["transition_order"], "closed_form": values["closed_form"]["text"],
+        "closed_form_matches": values["closed_form"]["matches_known_order_parameter"],
+        "problem": "; ".join(interpretation.reasons), "simulation_s": simulated - start, "method_s": time.perf_counter() - simulated,
+    }
+
+
+CALIBRATION_COLUMNS = ["model", "sizes", "window_over_Tc", "n_T", "estimator", "found", "T_c", "exact", "error_%", "interval_halfwidth_%",
+                       "covered", "transition_order", "closed_form_matches", "method_s"]
+
+
+def calibrate(n_scans: int, seed: int, load_before, record: bool = True) -> None:
+    """Part 3 (see the module docstring)."""
+    from physlens.bench.records import figure, markdown_table, write_record
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for k in range(n_scans):
+        draw = draw_scan(rng)
+        sizes = [draw["L"]] if k % 2 == 0 else [draw["L"] // 2 + draw["L"] // 2 % 2, draw["L"]]
+        rows.append(run_scan(draw["model"], sizes, draw["window"], draw["n_t"], draw["seed"]) | {"part": "random"})
+        print(rows[-1], flush=True)
+    fixed = []
+    for j, model in enumerate(CALIBRATION_MODELS + ("xy",)):
+        L = 16 if model == "ising3d" else 32
+        window = (0.7, 1.25) if j % 2 else (0.8, 1.5)
+        fixed.append(run_scan(model, [L], window, 24, seed + 1000 + j) | {"part": "L=32"})
+        print(fixed[-1], flush=True)
+    print(markdown_table(rows, CALIBRATION_COLUMNS))
+    print(markdown_table(fixed, CALIBRATION_COLUMNS + ["closed_form"]))
+    stated = [r for r in rows if r["found"]]
+    coverage = float(np.mean([r["covered"] for r in stated])) if stated else float("nan")
+    one = [r["error_%"] for r in rows + fixed if r["found"] and "," not in r["sizes"]]
+    two = [r["error_%"] for r in rows if r["found"] and "," in r["sizes"]]
+    potts = {m: [r["transition_order"] for r in rows + fixed if r["model"] == m] for m in ("potts4", "potts5")}
+    closed = {r["model"]: r["closed_form_matches"] for r in fixed}
+    headline = [
+        figure("95% interval coverage, random uncentred scans (found=true)", 100 * coverage, target=">= 90", unit="%", direction="higher"),
+        figure("scans with found=false", sum(not r["found"] for r in rows), unit="scans", direction="lower"),
+        figure("T_c error, one size L=32, worst model", max((r["error_%"] for r in fixed if r["model"] != "xy"), default=float("nan")), target="<= 2", unit="%", direction="lower"),
+        figure("T_BKT error, XY, one size L=32", next((r["error_%"] for r in fixed if r["model"] == "xy"), float("nan")), target="<= 5", unit="%", direction="lower"),
+        figure("95% interval coverage, one scan per model at L=32", 100 * float(np.mean([r["covered"] for r in fixed])), unit="%", direction="higher"),
+        figure("T_c error, one size, median of random scans", float(np.median(one)) if one else float("nan"), unit="%", direction="lower"),
+        figure("T_c error, two sizes, median of random scans", float(np.median(two)) if two else float("nan"), target="<= 0.5", unit="%", direction="lower"),
+        figure("q=5 Potts scans called first order", f"{potts['potts5'].count('first order')}/{len(potts['potts5'])}", target="all"),
+        figure("q=4 Potts scans called first order", f"{potts['potts4'].count('first order')}/{len(potts['potts4'])}", target="none"),
+        figure("closed-form order parameter = the known one", f"{sum(closed.values())}/{len(closed)} models", target=">= 5/6"),
+    ]
+    for item in headline:
+        print(item)
+    notes = (f"{n_scans} random scans from seed {seed} (models {', '.join(CALIBRATION_MODELS)}; L 16-64, 3D 8-16; every other scan "
+             "adds L/2), PCA, 120 configurations per temperature, bootstrap 20; plus one scan per model at L = 32 (3D: 16). "
+             "Coverage counts scans that stated an interval (found=true). Torch 1 thread; the 2 cores are shared.")
+    if not record:
+        return
+    write_record("phases-calibration", "Phases: T_c intervals on random uncentred scans", rows=rows + fixed, headline=headline,
+                 seeds=[seed], load_before=load_before, notes=notes)
+
+
 TC_COLUMNS = ["model", "method", "T_c", "std", "exact", "error_%", "target_%", "corr_abs_m", "corr_output", "nu", "method_s", "simulation_s"]
 
 
@@ -129,6 +232,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-tc", action="store_true", help="throughput only")
     parser.add_argument("--no-record", action="store_true", help="print only; write no record")
+    parser.add_argument("--calibrate", type=int, default=0, metavar="N", help="run the calibration on N random scans (Part 3) only")
     args = parser.parse_args()
     from physlens.bench.records import figure, markdown_table, method_figures, write_record
 
@@ -136,6 +240,9 @@ def main() -> None:
 
     torch.set_num_threads(1)  # the cores are shared; one thread per process avoids oversubscription
     load_before = os.getloadavg()
+    if args.calibrate:
+        calibrate(args.calibrate, args.seed, load_before, record=not args.no_record)
+        return
     L = 32
     mc = throughput(L, replicas=64 if not args.quick else 8, sweeps=50 if not args.quick else 5, naive_sweeps=2 if not args.quick else 1)
     base = next(r for r in mc if r["engine"].startswith("single-spin"))["updates_per_second"]

@@ -40,17 +40,19 @@ def _parse_states(text: str | None):
 
     if text is None:
         return None
+    if text.strip() == "angle":
+        return "angle"
     try:
         return [int(v) for v in text.split(",") if v.strip()]
     except ValueError:
-        raise ParameterError(f"--states {text!r} must be comma-separated integers, for example --states=-1,1 or --states=0,1,2") from None
+        raise ParameterError(f"--states {text!r} must be comma-separated integers, for example --states=-1,1 or --states=0,1,2, or 'angle'") from None
 
 
 @app.command()
 def phases(
     files: list[Path] = typer.Argument(..., help="One .npz per lattice size, each with configs (n, L, L) and temperature (n,)."),
     method: str = typer.Option("pca", "--method", help="pca, autoencoder or classifier."),
-    states: str = typer.Option(None, "--states", help="Allowed spin values, e.g. -1,1 (Ising) or 0,1,2 (3-state Potts)."),
+    states: str = typer.Option(None, "--states", help="Allowed spin values, e.g. -1,1 (Ising) or 0,1,2 (3-state Potts), or 'angle' for planar (XY) spins in radians."),
     critical_temperature: float = typer.Option(None, "--truth", help="Known T_c, to score the estimate against."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the method."),
     max_rows: int = typer.Option(200_000, "--max-rows", min=10, help="Per file, larger scans use a random subsample of this many configurations (said on stderr)."),
@@ -58,7 +60,10 @@ def phases(
 ) -> None:
     """Learn the order parameter of spin configurations and estimate T_c.
 
-    With several lattice sizes, T_c comes from finite-size scaling.
+    With several lattice sizes, T_c comes from a finite-size scaling collapse; with one,
+    from the fluctuation peak of the learned order parameter, with an interval that holds
+    the finite-size shift. The answer says which estimator ran and why, whether the
+    transition is first order, and the order parameter as a formula of the spins.
 
     Example: physlens phases L16.npz L32.npz --json
     """
@@ -101,6 +106,11 @@ def phases(
                 "found": interpretation.found,
                 "critical_temperature": values["critical_temperature"],
                 "critical_temperature_std": values["critical_temperature_std"],
+                "critical_temperature_interval": values["critical_temperature_interval"],
+                "estimator": values["estimator"],
+                "transition_order": values["transition_order"],
+                "transition_order_detail": values["transition_order_detail"],
+                "closed_form": values["closed_form"],
                 "order_parameter": {"description": values["order_parameter"], "correlation": correlation},
                 "method": interpretation.method,
                 "sizes": values["sizes"],
@@ -119,7 +129,12 @@ def phases(
         tc = values["critical_temperature"]
         console.print(f"[bold]{interpretation.method}[/]: {values['order_parameter']}")
         console.print(f"correlation with |m|: {correlation:.4f}")
-        console.print(f"critical temperature: {'none' if tc is None else f'{tc:.4f}'}" + (f" +- {values['critical_temperature_std']:.4f}" if tc is not None and values["critical_temperature_std"] else ""))
+        interval = values["critical_temperature_interval"]
+        estimator = values["estimator"]
+        console.print(f"critical temperature: {'none' if tc is None else f'{tc:.4f}'}" + (f", 95% interval [{interval[0]:.4f}, {interval[1]:.4f}]" if interval else ""))
+        console.print(f"estimator: {estimator['name']} ({estimator['why']})", soft_wrap=True)
+        console.print(f"transition: {values['transition_order']} ({values['transition_order_detail']['reason']})", soft_wrap=True)
+        console.print(f"order parameter in closed form: {values['closed_form']['text']}", soft_wrap=True)
         console.print(verdict_table(interpretation.verdicts))
         for reason in interpretation.reasons:
             console.print(f"[red]{reason}[/]")

@@ -6,7 +6,7 @@ import numpy as np
 
 from physlens.report.section import Figure, Section
 
-TITLE = "Phase transitions without labels: order parameter and T_c of the 2D Ising and Potts models"
+TITLE = "Phase transitions without labels: order parameter and T_c of Ising and Potts models, from several sizes or one"
 ORDER = 40
 
 
@@ -35,21 +35,24 @@ def _figure(method, exact_tc: float, title: str) -> str:
 
 
 def run(quick: bool, seed: int) -> Section:
-    from physlens.data.lattice import MODELS, simulate_sizes
+    from physlens.data.lattice import lattice_model, simulate_sizes
     from physlens.methods.phases import PCAPhases
     from physlens.validate.phases import critical_temperature_verdict
     from physlens.validate.verdict import against_truth
 
+    # (sizes, temperatures, samples, scan window / T_c); the anisotropic Ising scan is the
+    # issue-29 case: one size, a window not centred on T_c.
     if quick:
-        plan = {"ising": ([8, 16], 21, 128)}
+        plan = {"ising": ([8, 16], 21, 128, (0.8, 1.2))}
         tolerance = {"ising": 0.03}
     else:
-        plan = {"ising": ([8, 16, 32], 25, 128), "potts3": ([8, 16, 32], 25, 128)}
-        tolerance = {"ising": 0.005, "potts3": 0.01}
+        plan = {"ising": ([8, 16, 32], 25, 128, (0.8, 1.2)), "potts3": ([8, 16, 32], 25, 128, (0.8, 1.2)),
+                "ising_aniso": ([32], 28, 120, (0.6, 1.5))}
+        tolerance = {"ising": 0.005, "potts3": 0.01, "ising_aniso": 0.02}
     interpretations, figures, values, passed = [], [], {}, True
-    for offset, (model, (sizes, n_temperatures, samples)) in enumerate(plan.items()):
-        tc = MODELS[model].critical_temperature
-        temperatures = np.linspace(0.8 * tc, 1.2 * tc, n_temperatures)
+    for offset, (model, (sizes, n_temperatures, samples, window)) in enumerate(plan.items()):
+        tc = lattice_model(model).critical_temperature
+        temperatures = np.linspace(window[0] * tc, window[1] * tc, n_temperatures)
         scan = simulate_sizes(model, sizes, temperatures, samples_per_temperature=samples, chains=8, thermalization=50, interval=1, seed=seed + offset)
         method = PCAPhases(bootstrap=10, random_state=seed).fit_dataset(scan)
         interpretation = method.interpret()
@@ -57,7 +60,7 @@ def run(quick: bool, seed: int) -> Section:
         interpretation.summary = f"{model}: {interpretation.summary}"
         error = abs(method.critical_temperature_ - tc) / tc if np.isfinite(method.critical_temperature_) else float("inf")
         correlation = min(method.correlation_.values())
-        ok = bool(correlation >= 0.99 and error <= tolerance[model])
+        ok = bool(interpretation.found and correlation >= 0.99 and error <= tolerance[model])
         passed &= ok
         interpretations.append(interpretation)
         figures.append(
@@ -70,6 +73,10 @@ def run(quick: bool, seed: int) -> Section:
         values[model] = {
             "critical_temperature": method.critical_temperature_,
             "critical_temperature_std": method.critical_temperature_std_,
+            "critical_temperature_interval": list(method.critical_interval_),
+            "estimator": method.estimate_.estimator,
+            "transition_order": method.transition_order_.order,
+            "closed_form": method.closed_form_.text(),
             "exact_critical_temperature": tc,
             "relative_error": error,
             "tolerance": tolerance[model],
@@ -81,9 +88,11 @@ def run(quick: bool, seed: int) -> Section:
     text = (
         "Monte Carlo (checkerboard Metropolis + Wolff clusters) samples spin configurations across the transition. "
         "Principal component analysis, given the configurations and their temperatures only, finds the order "
-        "parameter (its leading components span the magnetisation) and locates T_c by a finite-size scaling collapse "
-        "of the Binder cumulant over several lattice sizes. Claim checked: the learned order parameter correlates "
-        "with |m| at >= 0.99 and T_c is within "
+        "parameter (its leading components span the magnetisation; symbolic regression writes it as a formula of "
+        "the spins) and locates T_c by a finite-size scaling collapse of the Binder cumulant over several lattice "
+        "sizes, or, from one size, between the fluctuation peak of the learned quantity and its low half-maximum "
+        "(a 95% interval that holds the finite-size shift). Claim checked: the learned order parameter correlates "
+        "with |m| at >= 0.99, every blocking check passed, and T_c is within "
         + ", ".join(f"{100 * tolerance[m]:.2g}% ({m})" for m in plan)
         + " of the exact value."
         + (" Quick mode: two small lattices, so the tolerance is loose." if quick else "")

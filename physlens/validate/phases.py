@@ -20,20 +20,24 @@ def magnetization(configs: np.ndarray, states: tuple[int, ...] | list[int]) -> n
 
     Two states: |mean of the +-1 spin| (the first state counts as -1). q >= 3 states:
     |mean of exp(2 pi i s / q)| over sites, the modulus of the Potts clock magnetisation
-    (1 in a fully ordered state, ~0 in a disordered one).
+    (1 in a fully ordered state, ~0 in a disordered one). No states (planar spins, angles
+    in radians): |mean of exp(i theta)|.
     """
     configs = np.asarray(configs)
     states = list(states)
-    if configs.ndim != 3:
-        raise DataError(f"configs must have shape (n, L, L); got shape {configs.shape}")
+    if configs.ndim not in (3, 4):
+        raise DataError(f"configs must have shape (n, L, L) or (n, L, L, L); got shape {configs.shape}")
+    sites = tuple(range(1, configs.ndim))
+    if len(states) == 0:
+        return np.abs(np.exp(1j * configs).mean(axis=sites))
     index = np.searchsorted(np.asarray(sorted(states)), configs)
     order = np.argsort(states)
     index = order[np.clip(index, 0, len(states) - 1)]
     q = len(states)
     if q == 2:
-        return np.abs((2.0 * index - 1.0).mean(axis=(1, 2)))
+        return np.abs((2.0 * index - 1.0).mean(axis=sites))
     phase = np.exp(2j * np.pi * index / q)
-    return np.abs(phase.mean(axis=(1, 2)))
+    return np.abs(phase.mean(axis=sites))
 
 
 def order_parameter_correlation(learned: np.ndarray, magnetisation: np.ndarray, *, threshold: float = 0.99) -> Verdict:

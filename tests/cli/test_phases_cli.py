@@ -37,11 +37,17 @@ def test_json_reports_order_parameter_and_tc(scan_files, capsys):
     assert abs(payload["critical_temperature"] - ISING_TC) / ISING_TC < 0.03
     assert {v["name"] for v in payload["verdicts"]} >= {"order parameter vs |m|", "T_c vs truth"}
     assert out.count("\n") == 1
+    low, high = payload["critical_temperature_interval"]
+    assert low <= payload["critical_temperature"] <= high
+    assert payload["estimator"]["name"] == "finite-size scaling collapse" and payload["estimator"]["why"]
+    assert payload["transition_order"] == "continuous"
+    assert payload["closed_form"]["matches_known_order_parameter"] is True
 
 
 def test_human_output(scan_files, capsys):
     code, out, _ = run(["phases", scan_files[1]], capsys)
     assert code in (0, None) and "critical temperature" in out
+    assert "fluctuation peak (one size)" in out and "95% interval" in out
 
 
 @pytest.mark.parametrize(

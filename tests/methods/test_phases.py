@@ -106,7 +106,9 @@ def test_pca_finds_magnetization_and_tc(ising_scan):
     assert interpretation.found and interpretation.kind == "order_parameter"
     # the truth is scored outside the method (validate/phases.py), never kept on it
     names = [v.name for v in interpretation.verdicts]
-    assert names == ["order parameter vs |m|", "finite-size scaling"]
+    assert names == ["order parameter vs |m|", "finite-size scaling", "transition order", "closed form"]
+    assert [v.blocking for v in interpretation.verdicts] == [True, True, False, False]
+    assert interpretation.values["estimator"]["name"] == "finite-size scaling collapse"
     assert not [name for name in vars(method) if "truth" in name]
     assert critical_temperature_verdict(interpretation.values, ising_scan[0].truth.critical_temperature).score < 0.03
     again = PCAPhases(bootstrap=5, random_state=0).fit_dataset(ising_scan)

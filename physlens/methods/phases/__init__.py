@@ -11,11 +11,16 @@ order parameter from the configurations alone and locate the critical temperatur
   13, 431, 2017) whose labels come from the data itself: the lowest temperatures of the
   scan are "ordered", the highest "disordered"; no T_c is given.
 
-T_c comes from finite-size scaling over several lattice sizes (:mod:`.finite_size`); with
-a single lattice size the estimate is a pseudo-critical temperature (reported as such).
-Error bars: bootstrap over configurations. Modules: :mod:`.encoding` (input checks, spin
-encoding), :mod:`.finite_size`, :mod:`.base` (what the estimators share), one module per
-estimator. Importing the package registers the three estimators.
+T_c comes with a 95% interval and the name of the estimator that gave it
+(:mod:`.critical`): a finite-size scaling collapse over several lattice sizes
+(:mod:`.finite_size`), or, from one size (or when no collapse holds), the bracket between
+the learned quantity's fluctuation peak and its low half-maximum, which holds the
+finite-size shift; for planar (XY) spins the helicity-modulus jump gives T_BKT. A scan
+that does not contain the transition gives no T_c, with the reason. The order of the
+transition comes from the energy histogram (:mod:`.order`), the order parameter as a
+formula of spin observables from symbolic regression (:mod:`.closed_form`). Modules:
+:mod:`.encoding` (input checks, spin encoding), :mod:`.base` (what the estimators share),
+one module per estimator. Importing the package registers the three estimators.
 """
 
 from physlens.methods.phases.autoencoder import AutoencoderPhases

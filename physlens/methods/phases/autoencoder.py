@@ -85,8 +85,10 @@ class AutoencoderPhases(_PhaseMethod):
                     batch = train[permutation[start : start + self.batch_size]]
                     # Random lattice translation per batch: the physics is translation
                     # invariant, so this is free extra data and evens out the encoder.
-                    shift = torch.randint(0, L, (2,), generator=generator)
-                    batch = torch.roll(batch.reshape(len(batch), -1, L, L), (int(shift[0]), int(shift[1])), dims=(2, 3)).reshape(len(batch), -1)
+                    lattice = x.shape[2:]
+                    shift = torch.randint(0, L, (len(lattice),), generator=generator)
+                    dims = tuple(range(2, 2 + len(lattice)))
+                    batch = torch.roll(batch.reshape(len(batch), -1, *lattice), tuple(int(v) for v in shift), dims=dims).reshape(len(batch), -1)
                     loss = torch.mean((model["decoder"](model["encoder"](batch)) - batch) ** 2)
                     optimiser.zero_grad()
                     loss.backward()

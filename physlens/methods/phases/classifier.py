@@ -109,7 +109,7 @@ class ClassifierPhases(_PhaseMethod):
         # A 1x1 convolution averaged over the lattice equals one linear map of the
         # lattice-averaged spin encoding: the network is run in that form (same function,
         # L^2 times less work).
-        pooled = [x.mean(axis=(2, 3), dtype=float).astype(np.float32) for x in encoded]
+        pooled = [x.mean(axis=tuple(range(2, x.ndim)), dtype=float).astype(np.float32) for x in encoded]
         sizes = [x.shape[-1] for x in encoded]
         all_t = np.concatenate(temps)
         t_low, t_high = all_t.min(), all_t.max()

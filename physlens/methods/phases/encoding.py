@@ -14,28 +14,39 @@ import numpy as np
 from physlens.errors import DataError, ParameterError
 
 MAX_STATES = 8
+ANGLE = "angle"  # states= for planar (XY) spins: angles, encoded as (cos, sin)
 
 
-def check_configurations(configs: Any, temperature: Any, states: Sequence[int] | None = None, *, where: str = "configs") -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
-    """Validate one lattice size: square integer configurations, their states and temperatures.
+def check_configurations(configs: Any, temperature: Any, states: Sequence[int] | str | None = None, *, where: str = "configs") -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    """Validate one lattice size: square (or cubic) integer configurations, their states and
+    temperatures; ``states="angle"`` declares planar (XY) spins, angles in radians.
 
-    Returns (configs as int array, temperature as float array, declared states)."""
+    Returns (configs as int array, or angles in [0, 2 pi), temperature as float array,
+    declared states: () for angles)."""
     configs = np.asarray(configs)
-    if configs.ndim != 3:
-        raise DataError(f"{where}: configurations must have shape (n, L, L); got shape {configs.shape}")
-    n, rows, cols = configs.shape
-    if rows != cols:
-        raise DataError(f"{where}: lattices must be square (L x L); got {rows} x {cols}")
+    if configs.ndim not in (3, 4):
+        raise DataError(f"{where}: configurations must have shape (n, L, L) or (n, L, L, L); got shape {configs.shape}")
+    n, rows = configs.shape[:2]
+    if len(set(configs.shape[1:])) != 1:
+        shape = " x ".join(str(v) for v in configs.shape[1:])
+        raise DataError(f"{where}: lattices must be square (L x L) or cubic (L x L x L); got {shape}")
     if rows < 2 or n < 2:
         raise DataError(f"{where}: need at least 2 configurations of at least 2 x 2 sites; got shape {configs.shape}")
-    if configs.dtype.kind == "f":
+    if isinstance(states, str):
+        if states != ANGLE:
+            raise ParameterError(f"states={states!r} is invalid; expected spin values (integers) or {ANGLE!r} for planar spins")
+        if configs.dtype.kind not in "iuf" or not np.all(np.isfinite(configs)):
+            raise DataError(f"{where}: planar spins must be finite angles in radians")
+        configs = np.mod(configs.astype(float), 2 * np.pi)
+    elif configs.dtype.kind == "f":
         if not np.all(np.isfinite(configs)) or np.any(configs != np.round(configs)):
-            bad = int(np.argwhere(~np.isfinite(configs) | (configs != np.round(configs)))[0, 0])
+            bad = int(np.argwhere(~np.isfinite(configs) | (configs != np.round(configs)))[0][0])
             raise DataError(f"{where}: spins must be integers; configuration (row) {bad} holds a non-integer value")
         configs = configs.astype(np.int64)
     elif configs.dtype.kind not in "iub":
-        raise DataError(f"{where}: spins must be integers; got dtype {configs.dtype}")
-    configs = configs.astype(np.int64)
+        raise DataError(f"{where}: spins must be integers (or pass states='angle' for planar spins); got dtype {configs.dtype}")
+    if not isinstance(states, str):
+        configs = configs.astype(np.int64)
     temperature = np.asarray(temperature, dtype=float).ravel() if np.asarray(temperature).dtype.kind in "iuf" else None
     if temperature is None:
         raise DataError(f"{where}: temperature must be numeric, one value per configuration")
@@ -49,7 +60,9 @@ def check_configurations(configs: Any, temperature: Any, states: Sequence[int] |
             f"{where}: found {np.unique(temperature).size} distinct temperature(s); a phase scan needs at least 3 "
             "temperatures across the transition"
         )
-    if states is None:
+    if isinstance(states, str):
+        states = ()
+    elif states is None:
         found = np.unique(configs)
         if found.size > MAX_STATES:
             raise DataError(f"{where}: {found.size} distinct spin values; declare the states (at most {MAX_STATES})")
@@ -62,9 +75,9 @@ def check_configurations(configs: Any, temperature: Any, states: Sequence[int] |
             raise ParameterError(f"states={list(states)} is invalid; expected 2 to {MAX_STATES} distinct integers")
         outside = ~np.isin(configs, states)
         if outside.any():
-            row, i, j = (int(v) for v in np.argwhere(outside)[0])
+            row, *site = (int(v) for v in np.argwhere(outside)[0])
             raise DataError(
-                f"{where}: configuration (row) {row} has spin {configs[row, i, j]} at site ({i}, {j}), outside the "
+                f"{where}: configuration (row) {row} has spin {configs[(row, *site)]} at site {tuple(site)}, outside the "
                 f"declared states {list(states)}"
             )
     return configs, temperature, states
@@ -85,8 +98,10 @@ def isotropic_norm(latent: np.ndarray) -> np.ndarray:
     return np.linalg.norm(latent @ (eigenvectors[:, keep] / np.sqrt(eigenvalues[keep])), axis=1)
 
 def encode(configs: np.ndarray, states: Sequence[int]) -> np.ndarray:
-    """(n, L, L) spins -> (n, C, L, L) float32 channels: C = 1 (+-1) for two states,
-    C = 2 (clock vector) for q >= 3."""
+    """(n, L, L[, L]) spins -> (n, C, L, L[, L]) float32 channels: C = 1 (+-1) for two states,
+    C = 2 (clock vector) for q >= 3 and for planar spins (states = ())."""
+    if len(states) == 0:
+        return np.stack([np.cos(configs), np.sin(configs)], axis=1).astype(np.float32)
     states = list(states)
     order = np.argsort(states)
     index = order[np.searchsorted(np.asarray(states)[order], configs)]

@@ -13,7 +13,8 @@ from physlens.methods.phases.base import SHARED_ATTRIBUTES_DOC, SHARED_PARAMETER
 class PCAPhases(_PhaseMethod):
     __doc__ = f"""Order parameter = norm of the projection on the leading q-1 principal
     components of the spin configurations (Wang, PRB 94, 195105, 2016); T_c from the
-    finite-size scaling of that norm's Binder cumulant.
+    finite-size scaling of that norm's Binder cumulant, or from one size the bracket of
+    its fluctuation peak (see :mod:`physlens.methods.phases.critical`).
 
     Parameters
     ----------
