@@ -75,7 +75,7 @@ def driven_pendulum_spec(damping: float = 0.25, g_over_l: float = 1.0, drive: fl
     )
 
 
-def holling_predator_prey_spec(growth: float = 1.0, capacity: float = 3.0, attack: float = 1.0,
+def holling_predator_prey_spec(growth: float = 1.0, capacity: float = 5.0, attack: float = 1.0,
                                half_saturation: float = 1.0, efficiency: float = 0.5, death: float = 0.3) -> SystemSpec:
     """Rosenzweig-MacArthur: x' = r x (1 - x/K) - a x y/(h + x), y' = e a x y/(h + x) - m y."""
     x, y = _sym("x y")
@@ -106,7 +106,7 @@ DEFAULT_SAMPLING = {  # (t_end, dt): a few periods of the slowest motion, >= 20 
     "forced_duffing": (30.0, 0.01),
     "van_der_pol": (15.0, 0.01),
     "driven_pendulum": (40.0, 0.02),
-    "holling_predator_prey": (30.0, 0.02),
+    "holling_predator_prey": (60.0, 0.04),
 }
 
 

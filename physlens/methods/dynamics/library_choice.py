@@ -109,6 +109,7 @@ class Screened:
     rss: float
     n_rows: int
     kept: int
+    supports: tuple = ()  # per equation, the chosen support (column indices)
 
 
 def _normalised(design: Design) -> tuple[np.ndarray, np.ndarray]:
@@ -121,11 +122,12 @@ def screen(spec: LibrarySpec, terms: list, design: Design, held: Design | None) 
     """Pareto-selected supports of ``spec``'s library and their errors."""
     G, B = _normalised(design)
     _, fronts, candidates = pareto_thresholds(G, B, design.groups, terms)
-    errors, kept, rss = [], 0, 0.0
+    errors, kept, rss, supports = [], 0, 0.0, []
     coef = np.zeros((B.shape[1], G.shape[1]))
     for i, front in enumerate(fronts):
         row = int(np.flatnonzero(front["chosen"].to_numpy())[0])
-        support = list(candidates[i][row])
+        support = [int(j) for j in candidates[i][row]]
+        supports.append(tuple(support))
         errors.append(float(front["cv_error"].iloc[row]))
         kept += len(support)
         if support:
@@ -138,7 +140,7 @@ def screen(spec: LibrarySpec, terms: list, design: Design, held: Design | None) 
         predicted = (held.features / np.where(scale > 0, scale, 1.0)) @ coef.T * np.where(target > 0, target, 1.0)
         residual = np.sum((held.target - predicted) ** 2)
         held_r2 = float(1 - residual / max(np.sum((held.target - held.target.mean(0)) ** 2), 1e-300))
-    return Screened(spec, terms, float(np.sqrt(np.mean(np.square(errors)))), held_r2, rss, len(G), kept)
+    return Screened(spec, terms, float(np.sqrt(np.mean(np.square(errors)))), held_r2, rss, len(G), kept, tuple(supports))
 
 
 def _residual_lstsq(G: np.ndarray, B: np.ndarray) -> float:
@@ -336,4 +338,36 @@ def select_library(*, states: Sequence[str], inputs: Sequence[str], time: str, t
         omega = drive_frequency(times, residuals, lambda w: residual_of(replace(best.spec, frequency=w)))
         if omega is not None:
             screened += [run(replace(s.spec, frequency=omega)) for s in list(screened) if s.cv_error <= 2 * best.cv_error]
-    return choose(screened)
+    chosen, table = choose(screened)
+    if chosen.spec.rational or chosen.spec.frequency:
+        refined = _refine_parameters(chosen, build)
+        table.loc[table["chosen"], "library"] = refined.describe()
+        chosen = replace(chosen, spec=refined)
+    return chosen, table
+
+
+def _refine_parameters(chosen: Screened, build: Callable) -> LibrarySpec:
+    """The chosen library's K and omega refined by least squares on its chosen supports
+    (variable projection: the coefficients solved for at each value), one at a time; the
+    screening located them on the error of whole libraries, which is coarser."""
+    from dataclasses import replace
+
+    def residual(spec: LibrarySpec) -> float:
+        _, design, _, _ = build(spec, with_held=False)
+        G, B = _normalised(design)
+        total = 0.0
+        for i, support in enumerate(chosen.supports):
+            if support:
+                coef, *_ = np.linalg.lstsq(G[:, list(support)], B[:, i], rcond=None)
+                total += float(np.sum((B[:, i] - G[:, list(support)] @ coef) ** 2))
+        return total
+
+    spec = chosen.spec
+    if spec.rational:
+        state, offset = spec.rational
+        offset = _refine(lambda K: residual(replace(spec, rational=(state, K))), offset * np.geomspace(0.7, 1.4, 7))
+        spec = replace(spec, rational=(state, offset))
+    if spec.frequency:
+        omega = _refine(lambda w: residual(replace(spec, frequency=w)), spec.frequency * np.geomspace(0.99, 1.01, 5))
+        spec = replace(spec, frequency=omega)
+    return spec
