@@ -54,6 +54,8 @@ def dynamics(
       physlens dynamics orbit.csv --time t --state x,v --unit t=s --unit x=m --unit v=m/s
 
       physlens dynamics runs.csv --time t --trajectory run --json
+
+      physlens dynamics driven.csv --time t --trajectory run --input force
     """
     from physlens.cli._common import activity, parse_unit_options, print_json, verdict_table
     from physlens.data.loaders import merge_units, read_columns

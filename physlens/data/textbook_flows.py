@@ -3,7 +3,7 @@ Duffing, Van der Pol), trigonometric and driven (the driven damped pendulum), fo
 (the forced Duffing oscillator, gamma cos(omega t)) and rational (Rosenzweig-MacArthur
 predator-prey with a Holling type II response), each with its truth.
 
-Like :mod:`physlens.data.trajectories`: several trajectories (DOP853, rtol 1e-10), a
+Built as :mod:`physlens.data.trajectories` builds its own: several trajectories (DOP853), a
 time column ``t``, one column per state, a ``trajectory`` id, noise = ``noise`` x RMS of
 each state (seeded through ``rng``), ``truth.equations`` with numeric parameters (forced
 systems contain the time symbol ``t``) and the clean states in ``truth.fields["clean"]``.
@@ -11,13 +11,14 @@ systems contain the time symbol ``t``) and the clean states in ``truth.fields["c
 
 from __future__ import annotations
 
+import inspect
 from typing import Callable
 
 import numpy as np
 import sympy
 
-from physlens.data.dataset import Dataset, Truth, Variable, add_noise
-from physlens.data.trajectories import SystemSpec, _check_settings, _rng, van_der_pol_spec
+from physlens.data.dataset import Dataset
+from physlens.data.trajectories import SystemSpec, van_der_pol_spec
 from physlens.errors import ParameterError
 
 TIME_SYMBOL = sympy.Symbol("t", real=True)
@@ -110,53 +111,16 @@ DEFAULT_SAMPLING = {  # (t_end, dt): a few periods of the slowest motion, >= 20 
 }
 
 
-def integrate_forced(spec: SystemSpec, initial: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """States at ``times`` integrating d state/dt = f(state, t) (DOP853, rtol 1e-10)."""
-    from scipy.integrate import solve_ivp
-
-    symbols = [sympy.Symbol(s, real=True) for s in spec.states]
-    function = sympy.lambdify([TIME_SYMBOL, *symbols], [spec.equations[s] for s in spec.states], modules="numpy")
-    ones = np.ones(len(spec.states))
-    out = np.full((len(times), len(spec.states)), np.nan)
-    with np.errstate(all="ignore"):
-        solution = solve_ivp(lambda t, y: np.asarray(function(t, *y), dtype=float) * ones, (times[0], times[-1]),
-                             np.asarray(initial, float), method="DOP853", t_eval=times, rtol=1e-10, atol=1e-12)
-    out[:solution.y.shape[1]] = solution.y.T
-    return out
-
-
 def simulate(system: str, *, n_trajectories: int = 4, t_end: float | None = None, dt: float | None = None,
              noise: float = 0.0, rng: np.random.Generator | int | None = None, **parameters: float) -> Dataset:
     """Trajectories of a textbook flow by name (see :data:`SYSTEMS`) with their truth."""
+    from physlens.data.trajectories import _build
+
     if system not in SYSTEMS:
         raise ParameterError(f"system={system!r} is unknown; valid: {', '.join(SYSTEMS)}")
-    try:
-        spec = SYSTEMS[system](**parameters)
-    except TypeError:
-        import inspect
-
-        valid = ", ".join(inspect.signature(SYSTEMS[system]).parameters)
-        raise ParameterError(f"{system}: parameters {sorted(parameters)} are invalid; valid: {valid}") from None
+    valid = inspect.signature(SYSTEMS[system]).parameters
+    if set(parameters) - set(valid):
+        raise ParameterError(f"{system}: parameters {sorted(parameters)} are invalid; valid: {', '.join(valid)}")
     default_t, default_dt = DEFAULT_SAMPLING[system]
-    t_end = default_t if t_end is None else t_end
-    dt = default_dt if dt is None else dt
-    _check_settings(n_trajectories, t_end, dt, noise)
-    generator = _rng(rng)
-    initial = spec.initial(generator, n_trajectories)
-    times = np.arange(int(round(t_end / dt)) + 1) * dt
-    clean = np.vstack([integrate_forced(spec, ic, times) for ic in initial])
-    if not np.isfinite(clean).all():
-        raise ParameterError(f"{system}: integration failed (blow-up) for t_end={t_end}")
-    noisy = add_noise(clean, noise, generator, axis=0)
-    arrays = {"t": np.tile(times, n_trajectories), "trajectory": np.repeat(np.arange(n_trajectories), len(times))}
-    arrays.update({s: noisy[:, i] for i, s in enumerate(spec.states)})
-    variables = (Variable("t", "", "time"), *(Variable(s, u, "state") for s, u in zip(spec.states, spec.units)),
-                 Variable("trajectory", "", "trajectory"))
-    truth = Truth(equations=dict(spec.equations),
-                  parameters={**spec.parameters, "noise": noise, "initial_conditions": initial.tolist(), "dt": dt,
-                              "t_end": t_end},
-                  fields={"clean": clean}, notes=spec.notes)
-    provenance = {"simulator": f"textbook_flows.simulate({system!r})", "parameters": dict(spec.parameters),
-                  "noise": noise, "n_trajectories": n_trajectories, "t_end": t_end, "dt": dt,
-                  "seed": rng if isinstance(rng, (int, np.integer)) else None}
-    return Dataset(arrays, variables, truth, provenance, name=system, kind="trajectories")
+    return _build(SYSTEMS[system](**parameters), n_trajectories=n_trajectories, t_end=default_t if t_end is None else t_end,
+                  dt=default_dt if dt is None else dt, noise=noise, rng=rng)

@@ -35,7 +35,6 @@ from physlens.methods.dynamics.derivatives import CLEAN_NOISE_RATIO, DERIVATIVES
 from physlens.methods.dynamics.libraries import TermLibrary
 from physlens.methods.dynamics.refit import output_error_refit
 from physlens.methods.dynamics.selection import ensemble_inclusion, pareto_thresholds
-from physlens.validate.dimensions import admissible_terms
 from physlens.validate.verdict import Verdict
 
 
@@ -203,16 +202,11 @@ class SparseDynamics(Method):
         and known inputs u(t) (n_samples, n_inputs)."""
         from physlens.data.trajectories import trajectory_dataset
 
+        names_u: list[str] = []
         if inputs is not None:
-            U = np.asarray(inputs, dtype=float).reshape(len(np.asarray(t)), -1)
-            names_u = list(input_names) if input_names is not None else [f"u{i}" for i in range(U.shape[1])]
-            if len(names_u) != U.shape[1]:
-                raise ParameterError(f"input_names has {len(names_u)} names for {U.shape[1]} input columns")
-            X = np.column_stack([np.asarray(X, dtype=float).reshape(len(U), -1), U])
-            n_x = X.shape[1] - U.shape[1]
-            state_names = (list(state_names) if state_names is not None else [f"x{i}" for i in range(n_x)]) + names_u
-            if X_units is not None or input_units is not None:
-                X_units = list(X_units or [""] * n_x) + list(input_units or [""] * len(names_u))
+            from physlens.methods.dynamics.forcing import append_inputs
+
+            X, state_names, X_units, names_u = append_inputs(X, t, state_names, X_units, inputs, input_names, input_units)
         X = np.asarray(X, dtype=float)
         if X.ndim == 1:
             X = X[:, None]
@@ -233,7 +227,7 @@ class SparseDynamics(Method):
             raise ParameterError("state_names may not contain 't' (the time column)")
         dataset = trajectory_dataset(columns, time="t", states=names, trajectory="trajectory" if trajectory is not None else None,
                                      units=units, source="fit(X, t)")
-        return self.fit_dataset(dataset, inputs=names_u if inputs is not None else ())
+        return self.fit_dataset(dataset, inputs=names_u)
 
     def _fit_view(self, view, inputs: tuple = ()) -> "SparseDynamics":
         from threadpoolctl import threadpool_limits
@@ -244,9 +238,10 @@ class SparseDynamics(Method):
             return self._fit_view_inner(view, inputs)
 
     def _fit_view_inner(self, view, inputs: tuple) -> "SparseDynamics":
-        from physlens.methods.dynamics.forcing import split_inputs
+        from physlens.methods.dynamics.forcing import split_inputs, variable_dimensions
         from physlens.methods.dynamics.libraries import user_terms
-        from physlens.methods.dynamics.library_choice import select_library
+        from physlens.methods.dynamics.library_choice import admissible_filter, select_library
+        from physlens.units import DIMENSIONLESS
 
         rng = rng_from(self.random_state)
         view, known = split_inputs(view, inputs)
@@ -256,7 +251,9 @@ class SparseDynamics(Method):
         self.input_names_ = list(known.names)
         self._input_series = list(zip(view.times, known.values))
         n_states, n_inputs = len(states), len(known.names)
-        self._set_dimensions(view, known)
+        self._dims, self._time_dim, self.units_given_ = variable_dimensions(view, known)
+        # inside a drive cos(omega t), omega carries 1/time
+        self._admissibility_dims = {**self._dims, view.time: DIMENSIONLESS}
         # columns: the states, then the known inputs, then the time (for a drive)
         columns = [np.column_stack([x, u, t]) for t, x, u in zip(view.times, view.values, known.values)]
         train, tails, held_trajectory = split_holdout(list(view.times), columns, self.holdout)
@@ -275,15 +272,13 @@ class SparseDynamics(Method):
         held_segments = list(tails) + ([held_trajectory] if held_trajectory is not None else [])
         chosen, self.library_choice_ = select_library(
             states=states, inputs=known.names, time=view.time, train=train, held=held_segments, scheme=scheme,
-            noise=noise.with_exogenous(n_inputs + 1), admissible=self._admissible,
+            noise=noise.with_exogenous(n_inputs + 1), admissible=admissible_filter(self._admissibility_dims),
             extra_terms=user_terms(self.terms, [*states, *known.names]), degree=self.degree, trig=self.trig)
         self.drive_frequency_ = chosen.spec.frequency
         # the time column stays only when the chosen library has a drive
         n_columns = n_states + n_inputs + int(chosen.spec.frequency is not None)
-        train = [(t, x[:, :n_columns]) for t, x in train]
-        tails = [(t, x[:, :n_columns]) for t, x in tails]
-        if held_trajectory is not None:
-            held_trajectory = (held_trajectory[0], held_trajectory[1][:, :n_columns])
+        train, tails = [(t, x[:, :n_columns]) for t, x in train], [(t, x[:, :n_columns]) for t, x in tails]
+        held_trajectory = held_trajectory and (held_trajectory[0], held_trajectory[1][:, :n_columns])
         self._exogenous = n_columns - n_states
         noise = noise.with_exogenous(self._exogenous)
         self._state_noise = noise
@@ -335,45 +330,19 @@ class SparseDynamics(Method):
 
         self._rms = rms
         self.verdicts_ = self._verdicts(tails, held_trajectory)
+        if np.any(self.coef_):
+            from physlens.methods.dynamics.extrapolation import extrapolation_verdict
+
+            self.verdicts_.append(extrapolation_verdict(train, noise, self._library.evaluate, self.coef_ != 0))
         return self
-
-    def _set_dimensions(self, view, known) -> None:
-        """Dimensions of the states and inputs (given at all, the time unit must be given
-        too); the time counts as dimensionless inside a drive cos(omega t), omega carrying 1/time."""
-        from physlens.units import DIMENSIONLESS, parse_unit
-
-        states = list(view.states)
-        dims = {s: parse_unit(u, column=s) for s, u in zip([*states, *known.names], [*view.units, *known.units])}
-        has_units = any(not d.is_dimensionless for d in dims.values())
-        if has_units and not view.time_unit:
-            raise UnitError(
-                f"states have units ({', '.join(f'{s} [{u}]' for s, u in zip(states, view.units) if u)}) but the time "
-                f"column {view.time!r} has none; mismatched units: give the time unit too (for example --unit {view.time}=s)"
-            )
-        self.units_given_ = has_units
-        self._time_dim = parse_unit(view.time_unit, column=view.time)
-        self._dims = dims
-        self._admissibility_dims = {**dims, view.time: DIMENSIONLESS}
-
-    def _admissible(self, terms: list) -> list:
-        """``terms`` less those inadmissible in the variables' units."""
-        kept, _, _ = admissible_terms(terms, self._admissibility_dims)
-        return [terms[j] for j in kept]
 
     def _offer_library(self, chosen, variables: list[str]) -> None:
         """The chosen library's terms, less those inadmissible in the units."""
-        from physlens.methods.dynamics.library_choice import spec_terms
-        from physlens.methods.dynamics.libraries import user_terms
+        from physlens.methods.dynamics.library_choice import offered_terms
 
-        terms = spec_terms(chosen.spec, [*self.state_names_, *self.input_names_], self.time_name_)
-        terms += user_terms(self.terms, [*self.state_names_, *self.input_names_])
-        kept, term_dims, excluded = admissible_terms(terms, self._admissibility_dims)
-        if not kept:
-            raise UnitError("no library term is dimensionally admissible; check the state units")
-        self.excluded_terms_ = [sympy.sstr(term) for term in excluded]
-        self.library_ = [terms[j] for j in kept]
+        self.library_, self._term_dims, self.excluded_terms_ = offered_terms(
+            chosen.spec, [*self.state_names_, *self.input_names_], self.time_name_, self.terms, self._admissibility_dims)
         self._library = TermLibrary(tuple(variables), chosen.spec.degree, False, tuple(self.library_))
-        self._term_dims = term_dims
 
     # -- prediction and checks ------------------------------------------------------
     def predict(self, X: np.ndarray) -> np.ndarray:
@@ -438,7 +407,7 @@ class SparseDynamics(Method):
         self._check_is_fitted("coef_")
         n_kept = int(np.count_nonzero(self.coef_))
         failing = [v for v in self.verdicts_ if v.passed is False]
-        essential = {"ensemble stability", "held-out fit"}
+        essential = {"ensemble stability", "held-out fit", "extrapolation"}
         found = n_kept > 0 and not any(v.name in essential or v.name.startswith("integration") for v in failing)
         reasons = [f"{v.name}: {v.reason}" for v in failing]
         if n_kept == 0:

@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from physlens.errors import DataError
+from physlens.errors import DataError, ParameterError, UnitError
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,36 @@ def split_inputs(view, inputs: Sequence[str]):
                     values=tuple(x[:, state_index] for x in view.values))
     return split, Inputs(tuple(inputs), tuple(view.units[i] for i in input_index),
                          tuple(x[:, input_index] for x in view.values))
+
+
+def append_inputs(X, t, state_names, X_units, inputs, input_names, input_units):
+    """``fit``'s arrays with the inputs u(t) appended as columns: (X, names, units, input names)."""
+    U = np.asarray(inputs, dtype=float).reshape(len(np.asarray(t)), -1)
+    names = list(input_names) if input_names is not None else [f"u{i}" for i in range(U.shape[1])]
+    if len(names) != U.shape[1]:
+        raise ParameterError(f"input_names has {len(names)} names for {U.shape[1]} input columns")
+    X = np.column_stack([np.asarray(X, dtype=float).reshape(len(U), -1), U])
+    n_x = X.shape[1] - U.shape[1]
+    state_names = (list(state_names) if state_names is not None else [f"x{i}" for i in range(n_x)]) + names
+    if X_units is not None or input_units is not None:
+        X_units = list(X_units or [""] * n_x) + list(input_units or [""] * len(names))
+    return X, state_names, X_units, names
+
+
+def variable_dimensions(view, known: Inputs):
+    """({state or input: dimension}, time dimension, whether any unit was given); with
+    units, the time unit must be given too."""
+    from physlens.units import parse_unit
+
+    states = list(view.states)
+    dims = {s: parse_unit(u, column=s) for s, u in zip([*states, *known.names], [*view.units, *known.units])}
+    has_units = any(not d.is_dimensionless for d in dims.values())
+    if has_units and not view.time_unit:
+        raise UnitError(
+            f"states have units ({', '.join(f'{s} [{u}]' for s, u in zip(states, view.units) if u)}) but the time "
+            f"column {view.time!r} has none; mismatched units: give the time unit too (for example --unit {view.time}=s)"
+        )
+    return dims, parse_unit(view.time_unit, column=view.time), has_units
 
 
 def integrate_driven(library: Callable[[np.ndarray], np.ndarray], coef: np.ndarray, initial: np.ndarray,

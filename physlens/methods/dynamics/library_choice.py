@@ -86,6 +86,28 @@ def spec_terms(spec: LibrarySpec, variables: Sequence[str], time: str) -> list[s
     return terms
 
 
+def admissible_filter(dimensions) -> Callable[[list], list]:
+    """terms -> those dimensionally admissible with the variables' ``dimensions``."""
+    from physlens.validate.dimensions import admissible_terms
+
+    return lambda terms: [terms[j] for j in admissible_terms(terms, dimensions)[0]]
+
+
+def offered_terms(spec: LibrarySpec, variables: Sequence[str], time: str, texts: Sequence[str], dimensions
+                  ) -> tuple[list, list, list[str]]:
+    """(admissible terms of ``spec`` plus the user's ``texts``, their dimensions, the
+    excluded terms as text)."""
+    from physlens.errors import UnitError
+    from physlens.methods.dynamics.libraries import user_terms
+    from physlens.validate.dimensions import admissible_terms
+
+    terms = spec_terms(spec, variables, time) + user_terms(texts, variables)
+    kept, term_dims, excluded = admissible_terms(terms, dimensions)
+    if not kept:
+        raise UnitError("no library term is dimensionally admissible; check the state units")
+    return [terms[j] for j in kept], term_dims, [sympy.sstr(term) for term in excluded]
+
+
 def angle_like(states: Sequence[str], segments: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[str, ...]:
     """States named like an angle, or whose values wrap (one 2 pi range, jumps near 2 pi)."""
     pooled = np.vstack([x for _, x in segments])

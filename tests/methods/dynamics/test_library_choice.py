@@ -68,19 +68,13 @@ def test_known_input_enters_the_library():
 
 
 @pytest.mark.slow
-def test_forced_duffing_through_fitted_drive():
-    data = textbook_flows.simulate("forced_duffing", noise=0.01, rng=0)
-    model = SparseDynamics(n_models=10, random_state=0).fit_dataset(data)
-    assert model.drive_frequency_ == pytest.approx(1.2, rel=2e-3)
-    assert _exact(model, data), model.equations_
-
-
-@pytest.mark.slow
-def test_driven_pendulum_trig_and_drive():
-    data = textbook_flows.simulate("driven_pendulum", noise=0.01, rng=0)
+@pytest.mark.parametrize("system, omega, trig", [("forced_duffing", 1.2, False), ("driven_pendulum", 0.8, True)])
+def test_drive_with_fitted_frequency(system, omega, trig):
+    data = textbook_flows.simulate(system, noise=0.01, rng=0)
     model = SparseDynamics(n_models=10, random_state=0).fit_dataset(data)
     row = _chosen(model)
-    assert row["trig"] and row["drive"]
+    assert row["drive"] and row["trig"] == trig
+    assert model.drive_frequency_ == pytest.approx(omega, rel=2e-3)
     assert _exact(model, data), model.equations_
 
 
@@ -100,3 +94,31 @@ def test_lorenz_chooses_degree_2():
     model = SparseDynamics(n_models=10, random_state=0).fit_dataset(data)
     assert _chosen(model)["degree"] == 2
     assert _exact(model, data, 0.01)
+
+
+def _outside_every_library(rng):
+    """x' = v, v' = -x - 2 v |v| (quadratic drag): no library holds v |v|."""
+    from scipy.integrate import solve_ivp
+
+    t = np.arange(0, 15.005, 0.01)
+    blocks = [solve_ivp(lambda _t, y: [y[1], -y[0] - 2.0 * y[1] * abs(y[1])], (0, 15), ic, t_eval=t, rtol=1e-10,
+                        atol=1e-12, method="DOP853").y.T for ic in rng.uniform(-2, 2, (4, 2))]
+    X = np.vstack(blocks)
+    X = X + 0.01 * np.sqrt(np.mean(X**2, axis=0)) * rng.standard_normal(X.shape)
+    return X, np.tile(t, 4), np.repeat(np.arange(4), len(t))
+
+
+def test_system_outside_every_library_is_not_found():
+    X, t, ids = _outside_every_library(np.random.default_rng(0))
+    model = SparseDynamics(degree=3, trig=False, n_models=5, random_state=0).fit(X, t, trajectory=ids,
+                                                                                 state_names=["x", "v"])
+    interpretation = model.interpret()
+    assert not interpretation.found
+    assert any(reason.startswith("extrapolation") for reason in interpretation.reasons)
+
+
+@pytest.mark.slow
+def test_system_outside_every_library_is_not_found_with_the_library_chosen():
+    X, t, ids = _outside_every_library(np.random.default_rng(0))
+    model = SparseDynamics(n_models=10, random_state=0).fit(X, t, trajectory=ids, state_names=["x", "v"])
+    assert not model.interpret().found
