@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from physlens.methods.dynamics.weak_form import support_width, weak_rows
+from physlens.methods.dynamics.weak_form import phi_weights, support_width, weak_rows
 
 DERIVATIVES = ("auto", "weak", "smoothed", "finite_difference")
 CLEAN_NOISE_RATIO = 2e-3  # below this noise/RMS, pointwise smoothed derivatives are used
@@ -111,7 +111,7 @@ def derivative_design(segments: Sequence[Segment], scheme: str, library: Callabl
     """Rows of library values (``library``: states -> term values) against derivatives by
     ``scheme`` ("finite_difference", "smoothed" or "weak"); up to 5 CV blocks a segment.
     Known columns after the states (``noise.exogenous``) are library inputs, not targets;
-    ``widths`` caches each segment's weak-form support across libraries."""
+    ``widths`` caches each segment's weak-form support (and test functions) across libraries."""
     features, targets, groups = [], [], []
     group = 0
     widths = {} if widths is None else widths
@@ -127,8 +127,10 @@ def derivative_design(segments: Sequence[Segment], scheme: str, library: Callabl
             # raw states: the test functions average the noise; pre-smoothing would
             # add the bias f(smooth(x)) != smooth(f(x)) (measured: worse on Lorenz)
             if index not in widths:
-                widths[index] = support_width(tk, xk, noise.sigma)
-            F, T = weak_rows(tk, xk, library(xk), widths[index])
+                width = support_width(tk, xk, noise.sigma)
+                widths[index] = width
+                widths["weights", index] = phi_weights(tk, int(min(max(width, 7), len(tk))))
+            F, T = weak_rows(tk, xk, library(xk), widths[index], widths.get(("weights", index)))
         T = T[:, :T.shape[1] - noise.exogenous]
         n = len(F)
         features.append(F)

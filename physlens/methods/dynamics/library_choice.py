@@ -281,6 +281,35 @@ def _row_times(tk: np.ndarray, scheme: str, width: int | None) -> np.ndarray:
     return tk[3:-3] if scheme == "smoothed" else tk
 
 
+class ColumnCache:
+    """Library columns of the screened candidates, each computed once per block of states
+    (most terms are shared between candidates)."""
+
+    def __init__(self, variables: Sequence[str]) -> None:
+        self.variables = list(variables)
+        self.functions: dict[str, Callable] = {}
+        self.columns: dict[tuple, np.ndarray] = {}
+
+    def library(self, terms: Sequence[sympy.Expr]) -> Callable[[np.ndarray], np.ndarray]:
+        from physlens.expr import real_values, to_function
+
+        keys = [sympy.srepr(term) for term in terms]
+
+        def evaluate(X: np.ndarray) -> np.ndarray:
+            block = (X.shape, hash(X.tobytes()))
+            out = []
+            for key, term in zip(keys, terms):
+                if (block, key) not in self.columns:
+                    if key not in self.functions:
+                        self.functions[key] = to_function(term, self.variables)
+                    with np.errstate(all="ignore"):
+                        self.columns[block, key] = real_values(self.functions[key](*X.T), len(X))
+                out.append(self.columns[block, key])
+            return np.column_stack(out)
+
+        return evaluate
+
+
 def select_library(*, states: Sequence[str], inputs: Sequence[str], time: str, train, held, scheme: str, noise,
                    admissible: Callable[[list], list], extra_terms: list, degree, trig) -> tuple[Screened, object]:
     """Screen the candidate libraries on ``train`` (segments whose columns are the states,
@@ -289,16 +318,15 @@ def select_library(*, states: Sequence[str], inputs: Sequence[str], time: str, t
     from dataclasses import replace
 
     from physlens.methods.dynamics.derivatives import derivative_design
-    from physlens.methods.dynamics.libraries import TermLibrary
-
     variables = [*states, *inputs]
+    cache = ColumnCache([*variables, time])
     widths_train: dict = {}
     widths_held: dict = {}
     automatic = degree == "auto"
 
     def build(spec: LibrarySpec, with_held: bool = True):
         terms = admissible(spec_terms(spec, variables, time) + list(extra_terms))
-        evaluate = TermLibrary((*variables, time), spec.degree, False, tuple(terms)).evaluate
+        evaluate = cache.library(terms)
         design = derivative_design(train, scheme, evaluate, noise, widths_train)
         held_design = derivative_design(held, scheme, evaluate, noise, widths_held) if (held and with_held) else None
         return terms, design, held_design, evaluate
@@ -352,7 +380,7 @@ def select_library(*, states: Sequence[str], inputs: Sequence[str], time: str, t
         _, _, _, evaluate = build(best.spec, with_held=False)
         times, residuals = [], []
         for k, (tk, xk) in enumerate(train):
-            width = {0: widths_train[k]} if k in widths_train else {}
+            width = {0: widths_train[k], ("weights", 0): widths_train["weights", k]} if k in widths_train else {}
             design = derivative_design([(tk, xk)], scheme, evaluate, noise, width)
             coef, *_ = np.linalg.lstsq(design.features, design.target, rcond=None)
             times.append(_row_times(tk, scheme, width.get(0)))
