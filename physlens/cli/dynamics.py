@@ -35,8 +35,9 @@ def dynamics(
     state: str = typer.Option(None, "--state", help="State columns, comma separated (default: every other column)."),
     trajectory: str = typer.Option(None, "--trajectory", help="Column holding the trajectory id (default: one trajectory)."),
     unit: list[str] = typer.Option(None, "--unit", "-u", help="Unit of a column, COL=UNIT (repeatable); or write 'col \\[unit]' in the header."),
-    degree: int = typer.Option(2, "--degree", min=0, max=5, help="Polynomial degree of the term library."),
-    trig: bool = typer.Option(False, "--trig", help="Add sin and cos of each (dimensionless) state to the library."),
+    degree: str = typer.Option("auto", "--degree", help="Polynomial degree of the term library, 0 to 5, or 'auto' (chosen from the data, with rational and driven libraries)."),
+    trig: str = typer.Option("auto", "--trig", help="sin and cos of states: 'auto' (angle-like states, screened), 'yes' (every state) or 'no'."),
+    input_columns: list[str] = typer.Option(None, "--input", help="A known input column u(t) (repeatable): enters the library (u, u*x, ...), never fitted."),
     term: list[str] = typer.Option(None, "--term", help="Extra library term in the state names, e.g. 'x/(x**2+y**2)**1.5' (repeatable)."),
     invariant: list[str] = typer.Option(None, "--invariant", help="A quantity that should be conserved, NAME=EXPRESSION (repeatable)."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the bootstrap ensemble."),
@@ -53,6 +54,8 @@ def dynamics(
       physlens dynamics orbit.csv --time t --state x,v --unit t=s --unit x=m --unit v=m/s
 
       physlens dynamics runs.csv --time t --trajectory run --json
+
+      physlens dynamics driven.csv --time t --trajectory run --input force
     """
     from physlens.cli._common import activity, parse_unit_options, print_json, verdict_table
     from physlens.data.loaders import merge_units, read_columns
@@ -68,12 +71,23 @@ def dynamics(
             f"samples, so rows are not drawn at random - keep every {-(-n_rows // max_rows)}th sample or split the file"
         )
     units = merge_units(header_units, parse_unit_options(unit), str(data))
-    dataset = trajectory_dataset(columns, time=time, states=_split_names(state), trajectory=trajectory, units=units,
+    from physlens.errors import ParameterError
+
+    inputs = list(input_columns or [])
+    states = _split_names(state)
+    if states is not None:
+        states += [c for c in inputs if c not in states]
+    if degree != "auto" and not (degree.isdigit() and int(degree) <= 5):
+        raise ParameterError(f"--degree {degree!r} is invalid; expected 'auto' or an integer from 0 to 5")
+    trig_choice = {"auto": "auto", "yes": True, "no": False}.get(trig.lower())
+    if trig_choice is None:
+        raise ParameterError(f"--trig {trig!r} is invalid; expected auto, yes or no")
+    dataset = trajectory_dataset(columns, time=time, states=states, trajectory=trajectory, units=units,
                                  source=str(data), name=data.stem)
-    method = SparseDynamics(degree=degree, trig=trig, terms=tuple(term or ()), invariants=_parse_invariants(invariant),
+    method = SparseDynamics(degree=degree if degree == "auto" else int(degree), trig=trig_choice, terms=tuple(term or ()), invariants=_parse_invariants(invariant),
                             random_state=seed)
     with activity(f"finding the governing equations (bootstrap ensemble of {method.n_models} fits)"):
-        method.fit_dataset(dataset)
+        method.fit_dataset(dataset, inputs=inputs)
     interpretation = method.interpret()
     import sympy
 
@@ -93,6 +107,8 @@ def dynamics(
             "coefficient_units": interpretation.values.get("coefficient_units"),
             "uncertainty": interpretation.values.get("uncertainty"),
             "time": method.time_name_,
+            "inputs": method.input_names_,
+            "library_choice": interpretation.values["library_choice"],
         })
     else:
         from rich.console import Console
@@ -120,6 +136,15 @@ def dynamics(
             style = "bold" if row.kept else "dim"
             table.add_row(row.state, row.term, f"{row.coefficient:.5g}", f"{row.inclusion:.0%}", style=style)
         out.print(table)
+        choice = Table(title="Library chosen from the data")
+        for column in ("library", "terms", "CV error", "held-out R2", "chosen", "reason"):
+            choice.add_column(column)
+        for row in interpretation.values["library_choice"]:
+            r2 = row.get("held_out_r2")
+            choice.add_row(row["library"], str(row.get("n_terms", "")), f"{row.get('cv_error', float('nan')):.3g}",
+                           "" if r2 is None or r2 != r2 else f"{r2:.4f}", "yes" if row["chosen"] else "",
+                           row["reason"], style="bold" if row["chosen"] else "dim")
+        out.print(choice)
         out.print(f"derivatives: {method.derivative_}; noise estimate: "
                   + ", ".join(f"{s} {v:.2%}" for s, v in method.noise_.items()))
         out.print(verdict_table(interpretation.verdicts))

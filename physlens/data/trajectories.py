@@ -76,16 +76,16 @@ def integrate(
     rtol: float = 1e-10,
     atol: float = 1e-12,
 ) -> np.ndarray:
-    """States at ``times`` (n_times, n_states) integrating d state/dt = equations[state]
-    from ``initial`` (DOP853). Rows after a blow-up or integrator failure are NaN."""
+    """States at ``times`` (n_times, n_states) integrating d state/dt = equations[state] (in
+    the states and the time ``t``) from ``initial`` (DOP853); NaN rows after a blow-up."""
     from scipy.integrate import solve_ivp
 
-    symbols = _sym(states)
+    symbols = _sym([TIME, *states])
     rhs = [as_expression(equations[s]) for s in states]
     function = sympy.lambdify(symbols, rhs, modules="numpy")
 
-    def vector_field(_t: float, y: np.ndarray) -> np.ndarray:
-        return np.asarray(function(*y), dtype=float).reshape(-1) * np.ones(len(states))
+    def vector_field(t: float, y: np.ndarray) -> np.ndarray:
+        return np.asarray(function(t, *y), dtype=float).reshape(-1) * np.ones(len(states))
 
     out = np.full((len(times), len(states)), np.nan)
     with np.errstate(all="ignore"):

@@ -101,3 +101,26 @@ def test_bad_units_and_columns_exit_2(capsys, tmp_path):
     assert code == 2 and "time column 'time' is not in the table" in err
     code, _, err = _run(capsys, ["dynamics", str(path), "--time", "t", "--invariant", "E"])
     assert code == 2 and "NAME=EXPRESSION" in err
+
+
+def test_input_column_enters_the_library(tmp_path, capsys):
+    from physlens.data import textbook_flows
+
+    data = textbook_flows.simulate("forced_duffing", n_trajectories=3, t_end=20.0, noise=0.01, rng=2)
+    t = np.asarray(data["t"])
+    rows = np.column_stack([t, data["q"], data["p"], np.cos(1.2 * t), data["trajectory"]])
+    path = tmp_path / "forced.csv"
+    np.savetxt(path, rows, delimiter=",", header="t,q,p,u,trajectory", comments="")
+    code, out, _ = _run(capsys, ["dynamics", str(path), "--time", "t", "--trajectory", "trajectory", "--input", "u",
+                                 "--degree", "3", "--trig", "no", "--json"])
+    result = json.loads(out)
+    assert code == 0 and result["found"] and result["inputs"] == ["u"]
+    assert "u" in result["equations"]["p"] and "u" not in result["equations"]
+    assert result["library_choice"][0]["chosen"]
+
+
+def test_unknown_input_column_is_named(tmp_path, capsys):
+    data = simulate("damped_oscillator", n_trajectories=1, noise=0.0, rng=0)
+    path = _write(tmp_path / "d.csv", data, header_units=False)
+    code, _, err = _run(capsys, ["dynamics", str(path), "--time", "t", "--input", "force"])
+    assert code == 2 and "input column 'force' is not in the data" in err

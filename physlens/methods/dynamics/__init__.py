@@ -6,6 +6,13 @@ form (Messenger & Bortz, J. Comput. Phys. 443, 110525, 2021) and ensembles
 feature libraries (``PolynomialLibrary``, ``FourierLibrary``) and optimizer (``STLSQ``).
 What it adds for physicists:
 
+- the library is chosen from the data (:mod:`.library_choice`): polynomial degree 1 to 5,
+  sine and cosine of angle-like states, a rational response s/(K + s) with K fitted, a
+  drive cos(omega t), sin(omega t) with omega fitted when the residual has a spectral
+  peak; the least complex library within 5 % of the best cross-validated error wins,
+  and ``library_choice_`` tells why; known inputs u(t) enter the library
+  (:mod:`.forcing`); a law must also hold at the extremes of the states
+  (:mod:`.extrapolation`), which a truncated series standing in for x |x| does not;
 - derivatives: the noise on each state is measured (MAD of third differences); with
   measurable noise the weak form is used on the raw states (integrals against
   compactly supported test functions, no derivative of noisy data) with the narrowest
@@ -29,7 +36,8 @@ What it adds for physicists:
 - verdicts: held-out fit, integration beyond the training window and from held-out
   initial conditions, and the drift of known invariants along those integrations.
 
-One module per job: :mod:`.derivatives` (noise, smoothing, derivative schemes),
+One module per job: :mod:`.library_choice`, :mod:`.forcing`, :mod:`.extrapolation`,
+:mod:`.derivatives` (noise, smoothing, derivative schemes),
 :mod:`.weak_form`, :mod:`.libraries`, :mod:`.selection` (threshold, Pareto front,
 ensemble), :mod:`.refit` (output error), :mod:`.checks` (verdicts) and
 :mod:`.estimator`; term dimensions come from :mod:`physlens.validate.dimensions`.

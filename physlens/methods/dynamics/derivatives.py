@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from physlens.methods.dynamics.weak_form import support_width, weak_rows
+from physlens.methods.dynamics.weak_form import phi_weights, support_width, weak_rows
 
 DERIVATIVES = ("auto", "weak", "smoothed", "finite_difference")
 CLEAN_NOISE_RATIO = 2e-3  # below this noise/RMS, pointwise smoothed derivatives are used
@@ -74,6 +74,7 @@ class StateNoise:
 
     sigma: np.ndarray  # (states,)
     windows: list[int]  # (states,) odd sample counts
+    exogenous: int = 0  # trailing known columns (inputs, time): in the library, never a target
 
     @classmethod
     def measure(cls, segments: Sequence[Segment]) -> "StateNoise":
@@ -82,6 +83,10 @@ class StateNoise:
         sigma = np.array([np.median([estimate_noise(x[:, i]) for _, x in segments]) for i in range(n_states)])
         windows = [int(np.median([choose_window(x[:, i], sigma[i]) or 5 for _, x in segments])) for i in range(n_states)]
         return cls(sigma, windows)
+
+    def with_exogenous(self, count: int) -> "StateNoise":
+        """The same noise with ``count`` noiseless known columns appended after the states."""
+        return StateNoise(np.r_[self.sigma, np.zeros(count)], list(self.windows) + [5] * count, count)
 
     def smooth(self, x: np.ndarray) -> np.ndarray:
         """Each state smoothed with its window; noiseless states are left as they are."""
@@ -102,12 +107,15 @@ class Design:
 
 
 def derivative_design(segments: Sequence[Segment], scheme: str, library: Callable[[np.ndarray], np.ndarray],
-                      noise: StateNoise) -> Design:
+                      noise: StateNoise, widths: dict | None = None) -> Design:
     """Rows of library values (``library``: states -> term values) against derivatives by
-    ``scheme`` ("finite_difference", "smoothed" or "weak"); up to 5 CV blocks a segment."""
+    ``scheme`` ("finite_difference", "smoothed" or "weak"); up to 5 CV blocks a segment.
+    Known columns after the states (``noise.exogenous``) are library inputs, not targets;
+    ``widths`` caches each segment's weak-form support (and test functions) across libraries."""
     features, targets, groups = [], [], []
     group = 0
-    for tk, xk in segments:
+    widths = {} if widths is None else widths
+    for index, (tk, xk) in enumerate(segments):
         if scheme == "finite_difference":
             F, T = library(xk), np.gradient(xk, tk, axis=0, edge_order=2)
         elif scheme == "smoothed":
@@ -118,7 +126,12 @@ def derivative_design(segments: Sequence[Segment], scheme: str, library: Callabl
         else:
             # raw states: the test functions average the noise; pre-smoothing would
             # add the bias f(smooth(x)) != smooth(f(x)) (measured: worse on Lorenz)
-            F, T = weak_rows(tk, xk, library(xk), support_width(tk, xk, noise.sigma))
+            if index not in widths:
+                width = support_width(tk, xk, noise.sigma)
+                widths[index] = width
+                widths["weights", index] = phi_weights(tk, int(min(max(width, 7), len(tk))))
+            F, T = weak_rows(tk, xk, library(xk), widths[index], widths.get(("weights", index)))
+        T = T[:, :T.shape[1] - noise.exogenous]
         n = len(F)
         features.append(F)
         targets.append(T)

@@ -32,10 +32,9 @@ from physlens.methods.dynamics.checks import (
     split_holdout,
 )
 from physlens.methods.dynamics.derivatives import CLEAN_NOISE_RATIO, DERIVATIVES, StateNoise, derivative_design
-from physlens.methods.dynamics.libraries import TermLibrary, candidate_terms
+from physlens.methods.dynamics.libraries import TermLibrary
 from physlens.methods.dynamics.refit import output_error_refit
 from physlens.methods.dynamics.selection import ensemble_inclusion, pareto_thresholds
-from physlens.validate.dimensions import admissible_terms
 from physlens.validate.verdict import Verdict, all_blocking_passed
 
 
@@ -53,10 +52,15 @@ class SparseDynamics(Method):
 
     Parameters
     ----------
-    degree : int, default 2
-        Polynomial degree of the library (pysindy ``PolynomialLibrary``), 0 to 5.
-    trig : bool, default False
-        Add sin and cos of each state (pysindy ``FourierLibrary``, one frequency).
+    degree : "auto" or int, default "auto"
+        Polynomial degree of the library (pysindy ``PolynomialLibrary``), 0 to 5; "auto"
+        screens degrees 1 to 5, a rational response s/(K + s) of each positive state and,
+        when the residual has a spectral peak, a drive cos(omega t), sin(omega t) with
+        omega fitted, and keeps the least complex library the data do not reject
+        (:mod:`.library_choice`; the table is ``library_choice_``).
+    trig : "auto" or bool, default "auto"
+        Add sin and cos of states: True for every state, "auto" for the angle-like ones
+        (named like an angle, or wrapping), screened against the library without them.
     terms : sequence of str, default ()
         Extra library terms as expression text in the state names,
         e.g. ``("x/(x**2 + y**2)**1.5",)``.
@@ -91,6 +95,14 @@ class SparseDynamics(Method):
     ----------
     state_names_ : list of str
         The state variables, in column order.
+    input_names_ : list of str
+        Known input columns u(t) (``fit(..., inputs=)``): library variables, never fitted.
+    library_choice_ : pandas.DataFrame
+        One row per candidate library: library, degree, trig, rational, drive, n_terms,
+        cv_error, held_out_r2, information (n log(RSS/RSS_chosen) + (k - k_chosen) log n),
+        chosen, reason.
+    drive_frequency_ : float or None
+        The fitted omega of the drive terms cos(omega t), sin(omega t), if chosen.
     time_name_ : str
         The time column.
     units_given_ : bool
@@ -126,8 +138,8 @@ class SparseDynamics(Method):
     consumes: ClassVar[str] = "trajectories"
     interpretation_kind: ClassVar[str] = "dynamics"
     parameter_rules: ClassVar[dict] = {
-        "degree": (lambda v: nonnegative_int(v) and v <= 5, "an integer from 0 to 5"),
-        "trig": FLAG_RULE,
+        "degree": (lambda v: v == "auto" or (nonnegative_int(v) and v <= 5), "'auto' or an integer from 0 to 5"),
+        "trig": (lambda v: v == "auto" or FLAG_RULE[0](v), "'auto', True or False"),
         "terms": (lambda v: not isinstance(v, str) and all(isinstance(t, str) for t in v),
                   "a list of expression texts such as ['x/(x**2 + y**2)**1.5']"),
         "derivative": (lambda v: v in DERIVATIVES, f"one of {', '.join(DERIVATIVES)}"),
@@ -145,8 +157,8 @@ class SparseDynamics(Method):
     def __init__(
         self,
         *,
-        degree: int = 2,
-        trig: bool = False,
+        degree: int | str = "auto",
+        trig: bool | str = "auto",
         terms: Sequence[str] = (),
         derivative: str = "auto",
         threshold: float | str = "auto",
@@ -172,19 +184,29 @@ class SparseDynamics(Method):
         self.random_state = random_state
 
     # -- fitting --------------------------------------------------------------------
-    def fit_dataset(self, dataset) -> "SparseDynamics":
-        """Fit from a Dataset of kind 'trajectories' (time, state and trajectory roles)."""
+    def fit_dataset(self, dataset, *, inputs: Sequence[str] = ()) -> "SparseDynamics":
+        """Fit from a Dataset of kind 'trajectories' (time, state and trajectory roles);
+        ``inputs`` names state-role columns that are known inputs u(t), not states."""
         from physlens.data.trajectories import split_trajectories
 
+        if isinstance(inputs, str):
+            inputs = (inputs,)
         view = split_trajectories(dataset)
-        return self._fit_view(view)
+        return self._fit_view(view, tuple(inputs))
 
     def fit(self, X: np.ndarray, t: np.ndarray, *, trajectory: np.ndarray | None = None,
             state_names: Sequence[str] | None = None, X_units: Sequence[str] | None = None,
-            t_unit: str = "") -> "SparseDynamics":
-        """Fit from arrays: X (n_samples, n_states), t (n_samples,), optional trajectory ids."""
+            t_unit: str = "", inputs: np.ndarray | None = None, input_names: Sequence[str] | None = None,
+            input_units: Sequence[str] | None = None) -> "SparseDynamics":
+        """Fit from arrays: X (n_samples, n_states), t (n_samples,), optional trajectory ids
+        and known inputs u(t) (n_samples, n_inputs)."""
         from physlens.data.trajectories import trajectory_dataset
 
+        names_u: list[str] = []
+        if inputs is not None:
+            from physlens.methods.dynamics.forcing import append_inputs
+
+            X, state_names, X_units, names_u = append_inputs(X, t, state_names, X_units, inputs, input_names, input_units)
         X = np.asarray(X, dtype=float)
         if X.ndim == 1:
             X = X[:, None]
@@ -205,36 +227,65 @@ class SparseDynamics(Method):
             raise ParameterError("state_names may not contain 't' (the time column)")
         dataset = trajectory_dataset(columns, time="t", states=names, trajectory="trajectory" if trajectory is not None else None,
                                      units=units, source="fit(X, t)")
-        return self.fit_dataset(dataset)
+        return self.fit_dataset(dataset, inputs=names_u)
 
-    def _fit_view(self, view) -> "SparseDynamics":
+    def _fit_view(self, view, inputs: tuple = ()) -> "SparseDynamics":
         from threadpoolctl import threadpool_limits
 
         self._validate_parameters()
         # small dense problems: threaded BLAS only oversubscribes shared cores here
         with threadpool_limits(limits=1):
-            return self._fit_view_inner(view)
+            return self._fit_view_inner(view, inputs)
 
-    def _fit_view_inner(self, view) -> "SparseDynamics":
+    def _fit_view_inner(self, view, inputs: tuple) -> "SparseDynamics":
+        from physlens.methods.dynamics.forcing import split_inputs, variable_dimensions
+        from physlens.methods.dynamics.libraries import user_terms
+        from physlens.methods.dynamics.library_choice import admissible_filter, select_library
+        from physlens.units import DIMENSIONLESS
+
         rng = rng_from(self.random_state)
+        view, known = split_inputs(view, inputs)
         states = list(view.states)
         self.state_names_ = states
         self.time_name_ = view.time
-        self._offer_library(view)
-        train, tails, held_trajectory = split_holdout(list(view.times), list(view.values), self.holdout)
+        self.input_names_ = list(known.names)
+        self._input_series = list(zip(view.times, known.values))
+        n_states, n_inputs = len(states), len(known.names)
+        self._dims, self._time_dim, self.units_given_ = variable_dimensions(view, known)
+        # inside a drive cos(omega t), omega carries 1/time
+        self._admissibility_dims = {**self._dims, view.time: DIMENSIONLESS}
+        # columns: the states, then the known inputs, then the time (for a drive)
+        columns = [np.column_stack([x, u, t]) for t, x, u in zip(view.times, view.values, known.values)]
+        train, tails, held_trajectory = split_holdout(list(view.times), columns, self.holdout)
 
-        # noise, smoothing and derivative scheme
+        # noise, smoothing and derivative scheme (measured on the states)
+        noise = StateNoise.measure([(t, x[:, :n_states]) for t, x in train])
+        state_rms = np.sqrt(np.mean(np.vstack([x[:, :n_states] for _, x in train]) ** 2, axis=0))
+        state_rms = np.where(state_rms > 0, state_rms, 1.0)
+        self.noise_ = dict(zip(states, (noise.sigma / state_rms).tolist()))
+        scheme = self.derivative
+        if scheme == "auto":
+            scheme = "smoothed" if float(np.max(noise.sigma / state_rms)) < CLEAN_NOISE_RATIO else "weak"
+        self.derivative_ = scheme
+        self.smoothing_windows_ = dict(zip(states, noise.windows))
+
+        held_segments = list(tails) + ([held_trajectory] if held_trajectory is not None else [])
+        chosen, self.library_choice_ = select_library(
+            states=states, inputs=known.names, time=view.time, train=train, held=held_segments, scheme=scheme,
+            noise=noise.with_exogenous(n_inputs + 1), admissible=admissible_filter(self._admissibility_dims),
+            extra_terms=user_terms(self.terms, [*states, *known.names]), degree=self.degree, trig=self.trig)
+        self.drive_frequency_ = chosen.spec.frequency
+        # the time column stays only when the chosen library has a drive
+        n_columns = n_states + n_inputs + int(chosen.spec.frequency is not None)
+        train, tails = [(t, x[:, :n_columns]) for t, x in train], [(t, x[:, :n_columns]) for t, x in tails]
+        held_trajectory = held_trajectory and (held_trajectory[0], held_trajectory[1][:, :n_columns])
+        self._exogenous = n_columns - n_states
+        noise = noise.with_exogenous(self._exogenous)
+        self._state_noise = noise
+        self._offer_library(chosen, [*states, *known.names] + ([view.time] if chosen.spec.frequency else []))
         pooled = np.vstack([x for _, x in train])
         rms = np.sqrt(np.mean(pooled**2, axis=0))
         rms = np.where(rms > 0, rms, 1.0)
-        noise = StateNoise.measure(train)
-        self._state_noise = noise
-        self.noise_ = dict(zip(states, (noise.sigma / rms).tolist()))
-        scheme = self.derivative
-        if scheme == "auto":
-            scheme = "smoothed" if float(np.max(noise.sigma / rms)) < CLEAN_NOISE_RATIO else "weak"
-        self.derivative_ = scheme
-        self.smoothing_windows_ = dict(zip(states, noise.windows))
 
         design = derivative_design(train, scheme, self._library.evaluate, noise)
         if design.features.shape[0] < len(self.library_) + 2:
@@ -267,7 +318,7 @@ class SparseDynamics(Method):
                 coef[i, support] = solution
         self.coef_ = coef * target_scale[:, None] / feature_scale[None, :]
         self.refined_ = False
-        if self.refine and scheme == "weak" and np.any(self.coef_):
+        if self.refine and scheme == "weak" and np.any(self.coef_) and not self._exogenous:
             # the weak form selected the terms; their coefficients are re-estimated by
             # maximum likelihood on the raw samples (output error, multiple shooting),
             # which also tests the support
@@ -279,38 +330,24 @@ class SparseDynamics(Method):
 
         self._rms = rms
         self.verdicts_ = self._verdicts(tails, held_trajectory)
+        if np.any(self.coef_):
+            from physlens.methods.dynamics.extrapolation import extrapolation_verdict
+
+            self.verdicts_.append(extrapolation_verdict(train, noise, self._library.evaluate, self.coef_ != 0))
         return self
 
-    def _offer_library(self, view) -> None:
-        """The candidate terms, less those inadmissible in the states' units (given at all,
-        the time unit must be given too)."""
-        from physlens.expr import symbols_for
-        from physlens.units import parse_unit
+    def _offer_library(self, chosen, variables: list[str]) -> None:
+        """The chosen library's terms, less those inadmissible in the units."""
+        from physlens.methods.dynamics.library_choice import offered_terms
 
-        states = list(view.states)
-        dims = {s: parse_unit(u, column=s) for s, u in zip(states, view.units)}
-        has_units = any(not d.is_dimensionless for d in dims.values())
-        time_dim = parse_unit(view.time_unit, column=view.time)
-        if has_units and not view.time_unit:
-            raise UnitError(
-                f"states have units ({', '.join(f'{s} [{u}]' for s, u in zip(states, view.units) if u)}) but the time "
-                f"column {view.time!r} has none; mismatched units: give the time unit too (for example --unit {view.time}=s)"
-            )
-        self.units_given_ = has_units
-        terms = candidate_terms(self.degree, self.trig, self.terms, states, symbols_for(states))
-        kept, term_dims, excluded = admissible_terms(terms, dims)
-        if not kept:
-            raise UnitError("no library term is dimensionally admissible; check the state units")
-        self.excluded_terms_ = [sympy.sstr(term) for term in excluded]
-        self.library_ = [terms[j] for j in kept]
-        self._library = TermLibrary(tuple(states), self.degree, self.trig, tuple(self.library_))
-        self._term_dims = term_dims
-        self._dims = dims
-        self._time_dim = time_dim
+        self.library_, self._term_dims, self.excluded_terms_ = offered_terms(
+            chosen.spec, [*self.state_names_, *self.input_names_], self.time_name_, self.terms, self._admissibility_dims)
+        self._library = TermLibrary(tuple(variables), chosen.spec.degree, False, tuple(self.library_))
 
     # -- prediction and checks ------------------------------------------------------
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """d(state)/dt of the discovered system at states X (n_samples, n_states)."""
+        """d(state)/dt of the discovered system at states X (n_samples, n_states; for a
+        driven model the inputs, then the time, follow the states)."""
         self._check_is_fitted("coef_")
         X = np.atleast_2d(np.asarray(X, dtype=float))
         return self._library.evaluate(X) @ self.coef_.T
@@ -320,6 +357,12 @@ class SparseDynamics(Method):
         blow-up (beyond 1e3 x the data's scale) are NaN."""
         self._check_is_fitted("coef_")
         limit = 1e3 * float(np.max(self._rms)) + 1e3 * float(np.max(np.abs(initial)))
+        if self._exogenous:
+            from physlens.methods.dynamics.forcing import integrate_driven
+
+            # ``initial`` carries the inputs and time too; they are read, not integrated
+            return integrate_driven(self._library.batched(), self.coef_, np.asarray(initial, float), times,
+                                    self._input_series, self.drive_frequency_ is not None, limit)
         return integrate([self.equations_[s] for s in self.state_names_], self.state_names_, initial, times, limit)
 
     def _verdicts(self, tails, held_trajectory) -> list[Verdict]:
@@ -369,7 +412,8 @@ class SparseDynamics(Method):
         if n_kept == 0:
             reasons.insert(0, "no library term explains the derivatives better than the noise (or survives the ensemble)")
         expressions = {s: e for s, e in self.equations_.items()}
-        summary = (f"{n_kept} terms in {len(self.state_names_)} equations; derivative scheme {self.derivative_}"
+        library = self.library_choice_.loc[self.library_choice_["chosen"], "library"].iloc[0]
+        summary = (f"{n_kept} terms in {len(self.state_names_)} equations; library {library}; derivative scheme {self.derivative_}"
                    + ("; coefficients by output error (multiple shooting)" if self.refined_ else "") + "; "
                    "noise estimate " + ", ".join(f"{s} {v:.1%}" for s, v in self.noise_.items()))
         rows = []
@@ -382,7 +426,9 @@ class SparseDynamics(Method):
         values = {"thresholds": self.thresholds_, "noise": self.noise_, "derivative": self.derivative_,
                   "smoothing_windows": self.smoothing_windows_, "inclusion": self.inclusion(),
                   "excluded_terms": list(self.excluded_terms_), "n_terms": n_kept,
-                  "coefficients_from": "output error" if self.refined_ else self.derivative_}
+                  "coefficients_from": "output error" if self.refined_ else self.derivative_,
+                  "library_choice": self.library_choice_.to_dict(orient="records"), "inputs": list(self.input_names_),
+                  "drive_frequency": self.drive_frequency_}
         if self.units_given_:
             values["coefficient_units"] = self.coefficient_units()
         return Interpretation(

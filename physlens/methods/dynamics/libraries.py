@@ -33,14 +33,19 @@ def builtin_terms(degree: int, trig: bool, states: Sequence[str], symbols: Mappi
 def candidate_terms(degree: int, trig: bool, texts: Sequence[str], states: Sequence[str],
                     symbols: Mapping[str, sympy.Symbol]) -> list[sympy.Expr]:
     """The built-in terms, then the user's ``texts`` parsed in the state names."""
+    return [term for _, term in builtin_terms(degree, trig, states, symbols)] + user_terms(texts, states)
+
+
+def user_terms(texts: Sequence[str], variables: Sequence[str]) -> list[sympy.Expr]:
+    """The user's extra terms parsed (restricted parser) in the variable names."""
     from physlens.expr import parse_expression
 
-    terms = [term for _, term in builtin_terms(degree, trig, states, symbols)]
+    terms = []
     for text in texts:
         try:
-            terms.append(parse_expression(text, list(states)))
+            terms.append(parse_expression(text, list(variables)))
         except ExpressionError as error:
-            raise ParameterError(f"terms: {text!r} is not a valid term in the states {', '.join(states)}: {error}") from None
+            raise ParameterError(f"terms: {text!r} is not a valid term in {', '.join(variables)}: {error}") from None
     return terms
 
 

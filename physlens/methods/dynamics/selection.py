@@ -170,13 +170,13 @@ def threshold_for(R: np.ndarray, b: np.ndarray, support: list[int], lams: list[f
 
 def select_support(candidates: list[tuple], keep: np.ndarray, R: np.ndarray, b: np.ndarray,
                    G_test: np.ndarray, b_test: np.ndarray) -> tuple:
-    """Among candidate supports using only kept terms, the sparsest whose out-of-bag
+    """Among the candidate supports less the dropped terms, the sparsest whose out-of-bag
     relative error is within PARETO_TOLERANCE of the best (or below ERROR_FLOOR)."""
     norm = max(float(np.sqrt(np.mean(b_test**2))), 1e-300)
     scored = []
-    for support in candidates:
-        if not all(keep[j] for j in support):
-            continue
+    # a candidate loses its dropped terms rather than leaving the race: otherwise every
+    # model that drops one true term counts against the other true terms' inclusion
+    for support in dict.fromkeys(tuple(j for j in sup if keep[j]) for sup in candidates):
         if support:
             coef, *_ = np.linalg.lstsq(R[:, list(support)], b, rcond=None)
             residual = b_test - G_test[:, list(support)] @ coef

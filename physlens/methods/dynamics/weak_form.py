@@ -37,10 +37,12 @@ def phi_weights(t: np.ndarray, width: int) -> tuple[list, list]:
     return phis, dphis
 
 
-def weak_rows(t: np.ndarray, x: np.ndarray, theta: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Weak form rows: int phi_k theta dt and -int phi_k' x dt (= int phi_k dx/dt dt)."""
+def weak_rows(t: np.ndarray, x: np.ndarray, theta: np.ndarray, width: int,
+              weights: tuple[list, list] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Weak form rows: int phi_k theta dt and -int phi_k' x dt (= int phi_k dx/dt dt);
+    ``weights`` are :func:`phi_weights` (t, width) when already computed."""
     width = int(min(max(width, 7), len(t)))
-    phis, dphis = phi_weights(t, width)
+    phis, dphis = weights if weights is not None else phi_weights(t, width)
     F = np.array([wp @ theta[s:s + width] for s, wp in phis])
     T = np.array([-(wd @ x[s:s + width]) for s, wd in dphis])
     return F, T
