@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from physlens.cli import EXIT_NOT_FOUND, app
+from physlens.cli._common import MARKDOWN_HELP
 
 
 def _split_names(text: str | None) -> list[str] | None:
@@ -42,6 +43,7 @@ def dynamics(
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the bootstrap ensemble."),
     max_rows: int = typer.Option(1_000_000, "--max-rows", min=10, help="Refuse longer files (thin the series first): derivatives need consecutive samples."),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object instead of the report."),
+    markdown: bool = typer.Option(False, "--markdown", help=MARKDOWN_HELP),
 ) -> None:
     """Find the ODEs d(state)/dt = f(state) behind measured trajectories.
 
@@ -54,7 +56,7 @@ def dynamics(
 
       physlens dynamics runs.csv --time t --trajectory run --json
     """
-    from physlens.cli._common import activity, parse_unit_options, print_json, verdict_table
+    from physlens.cli._common import activity, parse_unit_options, print_json, print_table, print_verdicts
     from physlens.data.loaders import merge_units, read_columns
     from physlens.data.trajectories import trajectory_dataset
     from physlens.errors import DataError
@@ -108,17 +110,13 @@ def dynamics(
             out.print("[red]no trustworthy dynamics found[/]")
             for reason in interpretation.reasons:
                 out.print(f"  - {reason}")
-        from rich.table import Table
-
-        table = Table(title="Inclusion probability over the bootstrap ensemble (kept terms in bold)")
-        for column in ("equation", "term", "coefficient", "inclusion"):
-            table.add_column(column)
-        for row in interpretation.table.itertuples():
-            style = "bold" if row.kept else "dim"
-            table.add_row(row.state, row.term, f"{row.coefficient:.5g}", f"{row.inclusion:.0%}", style=style)
-        out.print(table)
+        inclusion = list(interpretation.table.itertuples())
+        print_table(out, "Inclusion probability over the bootstrap ensemble (kept terms in bold)",
+                    ["equation", "term", "coefficient", "inclusion", "kept"],
+                    [[row.state, row.term, f"{row.coefficient:.5g}", f"{row.inclusion:.0%}", "yes" if row.kept else "no"] for row in inclusion],
+                    markdown=markdown, row_styles=["bold" if row.kept else "dim" for row in inclusion])
         out.print(f"derivatives: {method.derivative_}; noise estimate: "
                   + ", ".join(f"{s} {v:.2%}" for s, v in method.noise_.items()))
-        out.print(verdict_table(interpretation.verdicts))
+        print_verdicts(out, interpretation.verdicts, markdown=markdown)
     if not interpretation.found:
         raise typer.Exit(EXIT_NOT_FOUND)

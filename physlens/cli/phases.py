@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from physlens.cli import EXIT_NOT_FOUND, app
+from physlens.cli._common import MARKDOWN_HELP
 
 
 def phase_methods() -> dict:
@@ -55,6 +56,7 @@ def phases(
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the method."),
     max_rows: int = typer.Option(200_000, "--max-rows", min=10, help="Per file, larger scans use a random subsample of this many configurations (said on stderr)."),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    markdown: bool = typer.Option(False, "--markdown", help=MARKDOWN_HELP),
 ) -> None:
     """Learn the order parameter of spin configurations and estimate T_c.
 
@@ -113,14 +115,14 @@ def phases(
     else:
         from rich.console import Console
 
-        from physlens.cli._common import verdict_table
+        from physlens.cli._common import print_verdicts
 
         console = Console()
         tc = values["critical_temperature"]
         console.print(f"[bold]{interpretation.method}[/]: {values['order_parameter']}")
         console.print(f"correlation with |m|: {correlation:.4f}")
         console.print(f"critical temperature: {'none' if tc is None else f'{tc:.4f}'}" + (f" +- {values['critical_temperature_std']:.4f}" if tc is not None and values["critical_temperature_std"] else ""))
-        console.print(verdict_table(interpretation.verdicts))
+        print_verdicts(console, interpretation.verdicts, markdown=markdown)
         for reason in interpretation.reasons:
             console.print(f"[red]{reason}[/]")
     if not interpretation.found:
