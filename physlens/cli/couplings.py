@@ -99,7 +99,7 @@ def couplings(
         from physlens.cli._common import print_table, print_verdicts
 
         console = Console()
-        console.print(f"[bold]{method}[/]: {escape(interpretation.summary)}")
+        console.print(f"[bold]{method}[/]: {escape(interpretation.summary)}", soft_wrap=True)  # whole on a pipe
         convention = interpretation.values["convention"]
         print_table(console, f"Strongest couplings ({convention})", ["i", "j", "J_ij"],
                     [[str(i), str(j), f"{v:+.4f}"] for i, j, v in pairs], markdown=markdown)
