@@ -149,10 +149,20 @@ def test_bond_threshold_is_the_widest_gap_above_the_null():
     for (i, j), value in {(0, 1): 1.0, (1, 2): -0.8, (2, 3): 0.3, (3, 4): 0.25, (0, 4): 0.01}.items():
         couplings[i, j] = couplings[j, i] = value
     threshold = bond_threshold(couplings, null_level=0.15)
-    assert threshold.separated and threshold.gap == pytest.approx(0.8 / 0.3)
+    assert threshold.trusted(2, 10) and threshold.gap == pytest.approx(0.8 / 0.3)
     assert threshold.threshold == pytest.approx(np.sqrt(0.8 * 0.3))
     assert bond_pairs(couplings, threshold.threshold).tolist() == [[0, 1], [1, 2]]
     # the null closes the ladder: against a null of 0.02 the widest gap is 0.25 / 0.02, four bonds
     assert bond_pairs(couplings, bond_threshold(couplings, null_level=0.02).threshold).shape == (4, 2)
-    assert not bond_threshold(couplings, null_level=0.9).separated  # one pair above the null, 1 / 0.9 < 1.5
-    assert not bond_threshold(couplings, null_level=2.0).separated  # nothing above the null
+    assert not bond_threshold(couplings, null_level=0.9).trusted(1, 10)  # one pair above the null, 1 / 0.9 < 1.5
+    assert not bond_threshold(couplings, null_level=2.0).trusted(0, 10)  # nothing above the null
+    assert not bond_threshold(couplings, null_level=0.001).trusted(10, 10)  # a complete graph is not trusted
+
+
+def test_ordered_phase_does_not_claim_every_pair():
+    # deep in a ferromagnet's ordered phase every pair looks coupled against independent spins
+    ordered = simulate_ising(16, 2000, graph="lattice", temperature=0.8, negative_fraction=0.0, seed=0)
+    method = MeanFieldInversion(pseudocount=0.01).fit_dataset(ordered)
+    interpretation = method.interpret()
+    assert not interpretation.found
+    assert len(method.bonds_) == 120 and "complete graph" in interpretation.reasons[0]

@@ -12,7 +12,7 @@ import numpy as np
 
 from physlens.errors import DataError
 from physlens.methods.base import Interpretation, Method, rng_from
-from physlens.methods.couplings.edges import MIN_GAP, BondThreshold, bond_pairs, bond_threshold, shuffled_null_level
+from physlens.methods.couplings.edges import BondThreshold, bond_pairs, bond_threshold, shuffled_null_level
 from physlens.methods.couplings.readout import encode_spins, gauge_readout, strongest_pairs
 from physlens.validate.verdict import Verdict
 
@@ -104,15 +104,16 @@ class _CouplingMethod(Method):
                 )
             )
         n_bonds = len(self.bonds_)
-        threshold = BondThreshold(self.bond_threshold_, self.null_level_, self.bond_gap_, self.bond_gap_ >= MIN_GAP)
-        verdicts.insert(0, Verdict("bond threshold", threshold.separated and n_bonds > 0, threshold.gap, threshold.rule(n_bonds)))
+        threshold = BondThreshold(self.bond_threshold_, self.null_level_, self.bond_gap_)
+        n_pairs = len(upper[0])
+        verdicts.insert(0, Verdict("bond threshold", threshold.trusted(n_bonds, n_pairs), threshold.gap, threshold.rule(n_bonds, n_pairs)))
         found = all(v.passed is not False for v in verdicts)
         reasons = [] if found else [v.reason for v in verdicts if v.passed is False]
         top = strongest_pairs(self.couplings_)
         convention = "J s_i s_j (states mapped to -1/+1)" if self.model_ == "ising" else "J delta(s_i, s_j)"
         summary = (
             f"{self.n_spins_} spins, {self.n_samples_} samples, {self.states_.size} states; {n_bonds} bonds at |J| > "
-            f"{threshold.threshold:.3g} ({len(upper[0])} pairs); strongest: "
+            f"{threshold.threshold:.3g} ({n_pairs} pairs); strongest: "
             + ", ".join(f"J[{i},{j}] = {v:+.3f}" for i, j, v in top[:5]) + f"; convention {convention}"
         )
         edges = [{"i": int(i), "j": int(j), "coupling": float(self.couplings_[i, j])} for i, j in self.bonds_]
@@ -131,7 +132,7 @@ class _CouplingMethod(Method):
                 "edges": edges,
                 "n_edges": n_bonds,
                 "bond_threshold": threshold.threshold,
-                "bond_threshold_rule": threshold.rule(n_bonds),
+                "bond_threshold_rule": threshold.rule(n_bonds, n_pairs),
                 "null_level": threshold.null_level,
                 "bond_gap": threshold.gap,
                 "strongest": [{"i": i, "j": j, "coupling": v} for i, j, v in top],

@@ -8,7 +8,8 @@ the data in two steps, the same for every coupling method:
 2. the widest gap: among the |J_ij| above the null level, sorted, the largest ratio
    between neighbours (the null level itself closes the list). The bonds are the pairs
    above it, the threshold the geometric mean of the two sides. A ratio below
-   ``MIN_GAP`` means bonds and non-bonds are not separated, and says so.
+   ``MIN_GAP`` means bonds and non-bonds are not separated, and says so; so does a
+   complete graph (every pair a bond), which the null cannot tell from collective order.
 
 Why not the null alone: in a coupled system a non-bond's |J| is noisier than between
 independent spins (and mean-field adds systematic next-neighbour couplings), so the
@@ -31,22 +32,29 @@ NULL_SHUFFLES = 3
 @dataclass(frozen=True)
 class BondThreshold:
     """Where bonds end: ``threshold`` on |J_ij|, the ``null_level`` below which nothing is
-    a bond, ``gap`` = weakest bond / strongest non-bond above the null (1 when none),
-    ``separated`` when the gap reaches ``MIN_GAP``."""
+    a bond, ``gap`` = weakest bond / strongest non-bond above the null (1 when none)."""
 
     threshold: float
     null_level: float
     gap: float
-    separated: bool
 
-    def rule(self, n_bonds: int) -> str:
+    def trusted(self, n_bonds: int, n_pairs: int) -> bool:
+        """A gap of ``MIN_GAP`` with bonds on one side and non-bonds on the other: a complete
+        graph has no non-bond to set the gap against, only the independent-spin null, which
+        underestimates the noise of collectively ordered samples (an ordered phase)."""
+        return self.gap >= MIN_GAP and 0 < n_bonds < n_pairs
+
+    def rule(self, n_bonds: int, n_pairs: int) -> str:
         null = (f"above the shuffled-sample null {self.null_level:.3g} (the largest |J| mean-field inversion reads from "
                 f"the samples with each spin's column shuffled independently, {NULL_SHUFFLES} shuffles)")
-        if self.separated:
-            return (f"{n_bonds} bonds at |J| > {self.threshold:.3g}, the widest gap in the sorted |J| {null}: weakest bond / "
-                    f"strongest non-bond = {self.gap:.2f} (>= {MIN_GAP:g} passes)")
-        return (f"{n_bonds} pairs have |J| {null}, but no gap of a factor {MIN_GAP:g} separates bonds from non-bonds "
-                f"(widest {self.gap:.2f}); the graph is not trusted")
+        if self.gap < MIN_GAP:
+            return (f"{n_bonds} pairs have |J| {null}, but no gap of a factor {MIN_GAP:g} separates bonds from non-bonds "
+                    f"(widest {self.gap:.2f}); the graph is not trusted")
+        if n_bonds == n_pairs:
+            return (f"all {n_pairs} pairs have |J| > {self.threshold:.3g} {null}: a complete graph, with no non-bond to set "
+                    "a gap against, cannot be told from collective order (samples in an ordered phase); not trusted")
+        return (f"{n_bonds} bonds at |J| > {self.threshold:.3g}, the widest gap in the sorted |J| {null}: weakest bond / "
+                f"strongest non-bond = {self.gap:.2f} (>= {MIN_GAP:g} passes)")
 
 
 def shuffled_null_level(index: np.ndarray, n_states: int, rng: np.random.Generator, shuffles: int = NULL_SHUFFLES) -> float:
@@ -70,15 +78,15 @@ def bond_threshold(couplings: np.ndarray, null_level: float, min_gap: float = MI
     strengths = np.sort(np.abs(couplings[upper]))[::-1]
     above = strengths[strengths > null_level]
     if above.size == 0:
-        return BondThreshold(float(null_level), float(null_level), 1.0, False)
+        return BondThreshold(float(null_level), float(null_level), 1.0)
     ladder = np.append(above, null_level)
     with np.errstate(divide="ignore"):
         ratios = ladder[:-1] / ladder[1:]
     widest = int(np.argmax(ratios))
     gap = float(ratios[widest])
     if gap < min_gap:
-        return BondThreshold(float(null_level), float(null_level), gap, False)
-    return BondThreshold(float(np.sqrt(ladder[widest] * ladder[widest + 1])), float(null_level), gap, True)
+        return BondThreshold(float(null_level), float(null_level), gap)
+    return BondThreshold(float(np.sqrt(ladder[widest] * ladder[widest + 1])), float(null_level), gap)
 
 
 def bond_pairs(couplings: np.ndarray, threshold: float) -> np.ndarray:
