@@ -29,18 +29,62 @@ def print_json(payload: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
-def verdict_table(verdicts) -> "Any":
-    """A rich table of verdicts (check, result, score, role: blocking or informative, reason)."""
+MARKDOWN_HELP = "Print tables as Markdown (without it: a rich table on a terminal, plain text with every cell whole on a pipe)."
+
+
+def print_table(console, title: str, columns, rows, *, markdown: bool = False, row_styles=None) -> None:
+    """Print a table whole, the one way every command prints one. On a terminal: a rich
+    table whose cells wrap (never cut). Anywhere else (a pipe, a file, a test runner):
+    plain text, columns padded to their widest cell, no line wrapped. ``markdown``: a
+    Markdown table wherever stdout goes. Cells are literal text (never markup) or
+    ``rich.text.Text`` carrying a style; ``row_styles`` styles whole rows on a terminal."""
+    from rich.text import Text
+
+    def flat(cell) -> str:  # one line per row, off a terminal
+        return (cell.plain if isinstance(cell, Text) else str(cell)).replace("\n", " ")
+
+    rows = [list(row) for row in rows]
+    if markdown or not console.is_terminal:
+        cells = [[flat(c) for c in columns]] + [[flat(c) for c in row] for row in rows]
+        if markdown:
+            lines = [f"**{title}**", ""] + ["| " + " | ".join(c.replace("|", "\\|") for c in line) + " |" for line in cells]
+            lines.insert(3, "| " + " | ".join("---" for _ in columns) + " |")
+        else:
+            widths = [max(len(line[k]) for line in cells) for k in range(len(columns))]
+            cells.insert(1, ["-" * w for w in widths])
+            lines = [title] + ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in cells]
+        console.print("\n".join(lines) + "\n", markup=False, highlight=False, emoji=False, soft_wrap=True)
+        return
     from rich.table import Table
 
-    table = Table(title="Checks against physics")
-    for column in ("check", "result", "score", "role", "reason"):
-        table.add_column(column)
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for k, row in enumerate(rows):
+        table.add_row(*(c if isinstance(c, Text) else Text(str(c)) for c in row),
+                      style=row_styles[k] if row_styles is not None else None)
+    console.print(table)
+
+
+def verdict_rows(verdicts) -> tuple[list[str], list[list]]:
+    """Columns and rows of a verdict table: check, result (coloured on a terminal), score,
+    role (blocking or informative, where verdicts carry it), reason."""
+    from rich.text import Text
+
+    verdicts = list(verdicts)
+    roles = all(hasattr(v, "blocking") for v in verdicts) and bool(verdicts)
     colours = {True: "green", False: "red", None: "dim"}
+    rows = []
     for v in verdicts:
         score = "" if v.score is None else f"{v.score:.4g}"
-        table.add_row(v.name, f"[{colours[v.passed]}]{v.mark}[/]", score, "blocking" if v.blocking else "informative", v.reason)
-    return table
+        role = ["blocking" if v.blocking else "informative"] if roles else []
+        rows.append([v.name, Text(v.mark, style=colours[v.passed]), score, *role, v.reason])
+    return ["check", "result", "score", *(["role"] if roles else []), "reason"], rows
+
+
+def print_verdicts(console, verdicts, *, markdown: bool = False) -> None:
+    """The checks of an interpretation, printed whole (see :func:`print_table`)."""
+    print_table(console, "Checks against physics", *verdict_rows(verdicts), markdown=markdown)
 
 
 def subsample_rows(n_rows: int, limit: int, seed: int, what: str = "rows"):

@@ -43,10 +43,9 @@ def compare(
     from rich.console import Console
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-    from rich.table import Table
 
     from physlens.bench.store import ResultsStore
-    from physlens.cli._common import print_json
+    from physlens.cli._common import print_json, print_table
     from physlens.compare import export
     from physlens.compare.run import plan, run_compare
 
@@ -86,18 +85,16 @@ def compare(
     elif latex:
         typer.echo(export.to_latex(pairs), nl=False)
     else:
-        table = Table(title="physlens compare" + (" (quick suite)" if quick else ""))
-        for column in export.COLUMNS:
-            table.add_column(column, overflow="fold", max_width=48 if column == "recovered" else None,
-                             justify="right" if column == "seconds" else "left")
+        from rich.text import Text
+
+        rows = []
         for pair, cells in zip(pairs, export.rows(pairs)):
-            cells = [escape(c) for c in cells]
             colour = "dim" if not pair["truth_total"] else "green" if pair["truth_passed"] == pair["truth_total"] else "red"
-            cells[3] = f"[{colour}]{cells[3]}[/]"
+            cells[3] = Text(cells[3], style=colour)
             if pair["status"] == "error":
-                cells[2] = f"[red]{cells[2]}[/]"
-            table.add_row(*cells)
-        Console().print(table)
+                cells[2] = Text(cells[2], style="red")
+            rows.append(cells)
+        print_table(Console(), "physlens compare" + (" (quick suite)" if quick else ""), export.COLUMNS, rows)
     counts = export.summary(pairs)
     console.print(f"{counts['pairs']} pairs ({len(refused)} not applicable): {counts['matched_truth']} match the truth, "
                   f"{counts['found']} report a finding, {counts['errors']} raised an error; datasets: "

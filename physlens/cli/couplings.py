@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from physlens.cli import EXIT_NOT_FOUND, app
+from physlens.cli._common import MARKDOWN_HELP
 
 # for --help, read at import time (the registry is loaded only when the command runs)
 COUPLING_METHODS = ("factored_attention", "pseudo_likelihood", "mean_field", "transformer_layer")
@@ -22,6 +23,7 @@ def couplings(
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the method."),
     max_rows: int = typer.Option(20_000, "--max-rows", min=10, help="More samples are subsampled at random to this many (said on stderr)."),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
+    markdown: bool = typer.Option(False, "--markdown", help=MARKDOWN_HELP),
 ) -> None:
     """Learn the interaction strengths J_ij between spins from samples of their states.
 
@@ -58,7 +60,7 @@ def couplings(
         truth = np.asarray(arrays["couplings"], dtype=float)
         if truth.shape != estimator.couplings_.shape:
             raise DataError(f"true couplings in {samples.name} have shape {truth.shape}; expected {estimator.couplings_.shape}")
-        interpretation.verdicts.extend(coupling_verdicts(estimator.couplings_, truth))
+        interpretation.verdicts.extend(coupling_verdicts(estimator.couplings_, truth, edges=estimator.bonds_))
     panels = [("learned couplings", estimator.couplings_)]
     if "couplings" in arrays:
         panels = [("true couplings", truth), ("learned couplings", estimator.couplings_), ("learned - true", estimator.couplings_ - truth)]
@@ -81,6 +83,9 @@ def couplings(
                 "couplings": estimator.couplings_,
                 "fields": estimator.fields_,
                 "strongest": [{"i": i, "j": j, "coupling": v} for i, j, v in pairs],
+                "edges": interpretation.values["edges"],
+                "bond_threshold": {"value": estimator.bond_threshold_, "rule": interpretation.values["bond_threshold_rule"],
+                                   "null_level": estimator.null_level_, "gap": estimator.bond_gap_},
                 "verdicts": [v.to_dict() for v in interpretation.verdicts],
                 "reasons": interpretation.reasons,
                 "heatmap": str(path),
@@ -89,19 +94,19 @@ def couplings(
         )
     else:
         from rich.console import Console
-        from rich.table import Table
+        from rich.markup import escape
 
-        from physlens.cli._common import verdict_table
+        from physlens.cli._common import print_table, print_verdicts
 
         console = Console()
-        console.print(f"[bold]{method}[/]: {interpretation.summary}")
-        table = Table(title=f"Strongest couplings ({interpretation.values['convention']})")
-        for column in ("i", "j", "J_ij"):
-            table.add_column(column)
-        for i, j, v in pairs:
-            table.add_row(str(i), str(j), f"{v:+.4f}")
-        console.print(table)
-        console.print(verdict_table(interpretation.verdicts))
+        console.print(f"[bold]{method}[/]: {escape(interpretation.summary)}", soft_wrap=True)  # whole on a pipe
+        convention = interpretation.values["convention"]
+        print_table(console, f"Strongest couplings ({convention})", ["i", "j", "J_ij"],
+                    [[str(i), str(j), f"{v:+.4f}"] for i, j, v in pairs], markdown=markdown)
+        edges = interpretation.values["edges"]
+        print_table(console, f"Interaction graph: {len(edges)} bonds at |J| > {estimator.bond_threshold_:.3g} ({convention})",
+                    ["i", "j", "J_ij"], [[str(e["i"]), str(e["j"]), f"{e['coupling']:+.4f}"] for e in edges], markdown=markdown)
+        print_verdicts(console, interpretation.verdicts, markdown=markdown)
         console.print(f"heat map: {path}")
     if not interpretation.found:
         raise typer.Exit(EXIT_NOT_FOUND)
@@ -116,6 +121,7 @@ def forces(
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the network and the search."),
     max_rows: int = typer.Option(10_000, "--max-rows", min=10, help="More samples (time steps) are subsampled at random to this many (said on stderr)."),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
+    markdown: bool = typer.Option(False, "--markdown", help=MARKDOWN_HELP),
 ) -> None:
     """Recover the pairwise force law F_ij from particle positions and accelerations.
 
@@ -193,13 +199,13 @@ def forces(
     else:
         from rich.console import Console
 
-        from physlens.cli._common import verdict_table
+        from physlens.cli._common import print_verdicts
 
         from physlens.report.equations import equation_text
 
         console = Console()
         console.print(f"pair force on i due to j (dx = x_i - x_j), in {model.force_unit_}:")
         console.print(f"[bold]{equation_text('F_x', equation)}[/]")
-        console.print(verdict_table(interpretation.verdicts))
+        print_verdicts(console, interpretation.verdicts, markdown=markdown)
     if not interpretation.found:
         raise typer.Exit(EXIT_NOT_FOUND)

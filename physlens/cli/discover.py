@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from physlens.cli import EXIT_NOT_FOUND, app
+from physlens.cli._common import MARKDOWN_HELP
 
 
 @app.command()
@@ -19,6 +20,7 @@ def discover(
     seed: int = typer.Option(0, "--seed", min=0, help="Random seed."),
     max_rows: int = typer.Option(10_000, "--max-rows", min=20, help="Larger tables are searched on a random subsample of this many rows, as in SRBench (said on stderr)."),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object instead of the report."),
+    markdown: bool = typer.Option(False, "--markdown", help=MARKDOWN_HELP),
     store: Path = typer.Option(None, "--store", help="Results store (SQLite); default ~/.physlens/results.sqlite."),
 ) -> None:
     """Find the closed-form law behind DATA, with its held-out accuracy and physical checks.
@@ -81,15 +83,13 @@ def discover(
     if json_output:
         print_json(result)
     else:
-        _print_report(Console(), dataset, interpretation, result)
+        _print_report(Console(), dataset, interpretation, result, markdown)
     if not interpretation.found:
         raise typer.Exit(EXIT_NOT_FOUND)
 
 
-def _print_report(console, dataset, interpretation, result) -> None:
-    from rich.table import Table
-
-    from physlens.cli._common import verdict_table
+def _print_report(console, dataset, interpretation, result, markdown: bool = False) -> None:
+    from physlens.cli._common import print_table, print_verdicts
 
     if interpretation.found:
         console.print(f"[bold green]Law found[/]: {result['readable']}")
@@ -99,11 +99,7 @@ def _print_report(console, dataset, interpretation, result) -> None:
             console.print(f"  - {reason}")
     console.print(f"LaTeX: {result['target']} = {result['latex']}")
     console.print(f"held-out R2: {result['r2_test']:.6f}   dimensionally consistent: {result['dimensionally_consistent']}")
-    console.print(verdict_table(interpretation.verdicts))
-    front = Table(title="Pareto front (complexity vs held-out R2)")
-    for column in ("complexity", "R2", "equation"):
-        front.add_column(column)
-    for row in result["pareto"]:
-        front.add_row(str(row["complexity"]), f"{row['r2']:.6f}", row["equation"])
-    console.print(front)
+    print_verdicts(console, interpretation.verdicts, markdown=markdown)
+    print_table(console, "Pareto front (complexity vs held-out R2)", ["complexity", "R2", "equation"],
+                [[str(row["complexity"]), f"{row['r2']:.6f}", row["equation"]] for row in result["pareto"]], markdown=markdown)
     console.print(f"budget: {result['budget']}")

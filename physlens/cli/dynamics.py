@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from physlens.cli import EXIT_NOT_FOUND, app
+from physlens.cli._common import MARKDOWN_HELP
 
 
 def _split_names(text: str | None) -> list[str] | None:
@@ -43,6 +44,7 @@ def dynamics(
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the bootstrap ensemble."),
     max_rows: int = typer.Option(1_000_000, "--max-rows", min=10, help="Refuse longer files (thin the series first): derivatives need consecutive samples."),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object instead of the report."),
+    markdown: bool = typer.Option(False, "--markdown", help=MARKDOWN_HELP),
 ) -> None:
     """Find the ODEs d(state)/dt = f(state) behind measured trajectories.
 
@@ -57,7 +59,7 @@ def dynamics(
 
       physlens dynamics driven.csv --time t --trajectory run --input force
     """
-    from physlens.cli._common import activity, parse_unit_options, print_json, verdict_table
+    from physlens.cli._common import activity, parse_unit_options, print_json, print_table, print_verdicts
     from physlens.data.loaders import merge_units, read_columns
     from physlens.data.trajectories import trajectory_dataset
     from physlens.errors import DataError
@@ -127,26 +129,23 @@ def dynamics(
             out.print("[red]no trustworthy dynamics found[/]")
             for reason in interpretation.reasons:
                 out.print(f"  - {reason}")
-        from rich.table import Table
+        inclusion = list(interpretation.table.itertuples())
+        print_table(out, "Inclusion probability over the bootstrap ensemble (kept terms in bold)",
+                    ["equation", "term", "coefficient", "inclusion", "kept"],
+                    [[row.state, row.term, f"{row.coefficient:.5g}", f"{row.inclusion:.0%}", "yes" if row.kept else "no"] for row in inclusion],
+                    markdown=markdown, row_styles=["bold" if row.kept else "dim" for row in inclusion])
+        choices = interpretation.values["library_choice"]
 
-        table = Table(title="Inclusion probability over the bootstrap ensemble (kept terms in bold)")
-        for column in ("equation", "term", "coefficient", "inclusion"):
-            table.add_column(column)
-        for row in interpretation.table.itertuples():
-            style = "bold" if row.kept else "dim"
-            table.add_row(row.state, row.term, f"{row.coefficient:.5g}", f"{row.inclusion:.0%}", style=style)
-        out.print(table)
-        choice = Table(title="Library chosen from the data")
-        for column in ("library", "terms", "CV error", "held-out R2", "chosen", "reason"):
-            choice.add_column(column)
-        for row in interpretation.values["library_choice"]:
+        def r2_text(row) -> str:
             r2 = row.get("held_out_r2")
-            choice.add_row(row["library"], str(row.get("n_terms", "")), f"{row.get('cv_error', float('nan')):.3g}",
-                           "" if r2 is None or r2 != r2 else f"{r2:.4f}", "yes" if row["chosen"] else "",
-                           row["reason"], style="bold" if row["chosen"] else "dim")
-        out.print(choice)
+            return "" if r2 is None or r2 != r2 else f"{r2:.4f}"
+
+        print_table(out, "Library chosen from the data", ["library", "terms", "CV error", "held-out R2", "chosen", "reason"],
+                    [[row["library"], str(row.get("n_terms", "")), f"{row.get('cv_error', float('nan')):.3g}", r2_text(row),
+                      "yes" if row["chosen"] else "", row["reason"]] for row in choices],
+                    markdown=markdown, row_styles=["bold" if row["chosen"] else "dim" for row in choices])
         out.print(f"derivatives: {method.derivative_}; noise estimate: "
                   + ", ".join(f"{s} {v:.2%}" for s, v in method.noise_.items()))
-        out.print(verdict_table(interpretation.verdicts))
+        print_verdicts(out, interpretation.verdicts, markdown=markdown)
     if not interpretation.found:
         raise typer.Exit(EXIT_NOT_FOUND)

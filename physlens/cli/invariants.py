@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from physlens.cli import EXIT_NOT_FOUND, app
+from physlens.cli._common import MARKDOWN_HELP
 
 
 @app.command()
@@ -22,6 +23,7 @@ def invariants(
     tolerance: float = typer.Option(0.01, "--tolerance", min=1e-6, max=0.5, help="Largest share of an invariant's variance allowed within events (noisy samples need more)."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the held-out split and the network."),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
+    markdown: bool = typer.Option(False, "--markdown", help=MARKDOWN_HELP),
 ) -> None:
     """Find the quantities that stay constant within each event, in closed form.
 
@@ -38,7 +40,7 @@ def invariants(
     import numpy as np
     import sympy
 
-    from physlens.cli._common import activity, print_json, verdict_table
+    from physlens.cli._common import activity, print_json, print_verdicts
     from physlens.data.loaders import read_columns, used_columns
     from physlens.errors import DataError
     from physlens.methods.invariants import SiameseInvariants
@@ -82,6 +84,6 @@ def invariants(
             console.print("[red]no trustworthy invariant found[/]")
             for reason in interpretation.reasons:
                 console.print(f"  - {reason}")
-        console.print(verdict_table(interpretation.verdicts))
+        print_verdicts(console, interpretation.verdicts, markdown=markdown)
     if not interpretation.found:
         raise typer.Exit(EXIT_NOT_FOUND)

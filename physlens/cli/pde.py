@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from physlens.cli import EXIT_NOT_FOUND, app
+from physlens.cli._common import MARKDOWN_HELP
 
 
 def _parse_units(text: str | None) -> dict[str, str]:
@@ -25,6 +26,7 @@ def pde(
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the weak-form cells and the bootstrap ensemble."),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object instead of the report."),
     out: Path = typer.Option(None, "--out", help="Also write the JSON result to this file."),
+    markdown: bool = typer.Option(False, "--markdown", help=MARKDOWN_HELP),
 ) -> None:
     """Find the PDE d(field)/dt = f(fields, u_x, u_xx, ...) behind fields on an x-t grid.
 
@@ -39,7 +41,7 @@ def pde(
 
       physlens pde reaction.npz --degree 3 --order 2 --json
     """
-    from physlens.cli._common import activity, print_json, verdict_table
+    from physlens.cli._common import activity, print_json, print_table, print_verdicts
     from physlens.data.fields import load_fields
     from physlens.methods.pde import SparsePDE
 
@@ -71,7 +73,7 @@ def pde(
         print_json(payload)
     else:
         from rich.console import Console
-        from rich.table import Table
+        from physlens.report.equations import equation_text
 
         console = Console()
         if interpretation.found:
@@ -79,7 +81,7 @@ def pde(
         else:
             console.print("[red]no trustworthy PDE found[/]; the best candidate, [bold]not trusted[/]:")
         for f, e in method.equations_.items():
-            console.print(f"  {f}_t = {sympy.sstr(e.evalf(6))}")
+            console.print(f"  {equation_text(f + '_t', e)}", markup=False)
         for reason in interpretation.reasons:
             console.print(f"  - {reason}")
         units_table = interpretation.values.get("coefficient_units")
@@ -87,14 +89,13 @@ def pde(
             console.print("[bold]Coefficient units (SI base)[/]")
             for f, terms in units_table.items():
                 console.print(f"  {f}_t: " + "; ".join(f"{t}: {u}" for t, u in terms.items()))
-        table = Table(title="Inclusion probability over the bootstrap ensemble (kept terms in bold)")
-        for column in ("equation", "term", "coefficient", "inclusion"):
-            table.add_column(column)
-        for row in interpretation.table.itertuples():
-            table.add_row(f"{row.field}_t", row.term, f"{row.coefficient:.5g}", f"{row.inclusion:.0%}",
-                          style="bold" if row.kept else "dim")
-        console.print(table)
+        inclusion = list(interpretation.table.itertuples())
+        print_table(console, "Inclusion probability over the bootstrap ensemble (kept terms in bold)",
+                    ["equation", "term", "coefficient", "inclusion", "kept"],
+                    [[f"{row.field}_t", row.term, f"{row.coefficient:.5g}", f"{row.inclusion:.0%}", "yes" if row.kept else "no"]
+                     for row in inclusion],
+                    markdown=markdown, row_styles=["bold" if row.kept else "dim" for row in inclusion])
         console.print(interpretation.summary)
-        console.print(verdict_table(interpretation.verdicts))
+        print_verdicts(console, interpretation.verdicts, markdown=markdown)
     if not interpretation.found:
         raise typer.Exit(EXIT_NOT_FOUND)

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from physlens.cli import EXIT_NOT_FOUND, app
+from physlens.cli._common import MARKDOWN_HELP
 
 
 def phase_methods() -> dict:
@@ -57,6 +58,7 @@ def phases(
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the method."),
     max_rows: int = typer.Option(200_000, "--max-rows", min=10, help="Per file, larger scans use a random subsample of this many configurations (said on stderr)."),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    markdown: bool = typer.Option(False, "--markdown", help=MARKDOWN_HELP),
 ) -> None:
     """Learn the order parameter of spin configurations and estimate T_c.
 
@@ -123,7 +125,7 @@ def phases(
     else:
         from rich.console import Console
 
-        from physlens.cli._common import verdict_table
+        from physlens.cli._common import print_verdicts
 
         console = Console()
         tc = values["critical_temperature"]
@@ -135,7 +137,7 @@ def phases(
         console.print(f"estimator: {estimator['name']} ({estimator['why']})", soft_wrap=True)
         console.print(f"transition: {values['transition_order']} ({values['transition_order_detail']['reason']})", soft_wrap=True)
         console.print(f"order parameter in closed form: {values['closed_form']['text']}", soft_wrap=True)
-        console.print(verdict_table(interpretation.verdicts))
+        print_verdicts(console, interpretation.verdicts, markdown=markdown)
         for reason in interpretation.reasons:
             console.print(f"[red]{reason}[/]")
     if not interpretation.found:

@@ -125,7 +125,8 @@ def score_couplings(method, interpretation: Interpretation, dataset) -> list[Ver
 
     if dataset.truth is None or dataset.truth.couplings is None:
         return _not_scored("the dataset carries no true couplings")
-    return coupling_verdicts(interpretation.arrays["couplings"], dataset.truth.couplings)
+    edges = [(edge["i"], edge["j"]) for edge in interpretation.values.get("edges", [])]
+    return coupling_verdicts(interpretation.arrays["couplings"], dataset.truth.couplings, edges=edges)
 
 
 def score_invariant(method, interpretation: Interpretation, dataset) -> list[Verdict]:

@@ -11,10 +11,9 @@ ORDER = 25
 
 
 def run(quick: bool, seed: int) -> Section:
-    import sympy
-
     from physlens.data.fields import simulate_burgers
     from physlens.methods.pde import SparsePDE
+    from physlens.report.equations import equations_text
     from physlens.report.plots import new_figure, to_svg
     from physlens.validate.dynamics import coefficient_error, support_recovery
 
@@ -45,8 +44,8 @@ def run(quick: bool, seed: int) -> Section:
                       "never saw). Right: noisy samples (grey) and the clean field at three times.", to_svg(figure))]
 
     passed = bool(interpretation.found and support["exact"] and error < 0.05)
-    found_text = "; ".join(f"{f}_t = {sympy.sstr(e.evalf(4))}" for f, e in model.equations_.items())
-    true_text = "; ".join(f"{f}_t = {sympy.sstr(e)}" for f, e in truth.items())
+    found_text = equations_text({f"{f}_t": e for f, e in model.equations_.items()})
+    true_text = equations_text({f"{f}_t": e for f, e in truth.items()})
     text = (
         f"One field u(x, t) on a {len(x)} x {len(t)} grid with {noise:.0%} Gaussian noise. Weak-form PDE-FIND on "
         f"pysindy's WeakPDELibrary (polynomials to degree 2 times x-derivatives to order {model.derivative_order}), "

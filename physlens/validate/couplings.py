@@ -59,6 +59,24 @@ def edge_auc(estimate, truth, *, tolerance: float = 0.0) -> float:
     return roc_auc(np.abs(est), np.abs(true) > tolerance)
 
 
+def edge_precision_recall(edges, truth, *, tolerance: float = 0.0) -> tuple[float, float]:
+    """Precision and recall of a recovered interaction graph: ``edges`` are pairs (i, j)
+    (either order, each pair once), the true bonds the pairs with |J_ij| > tolerance.
+    Precision is 0 when no edge is claimed; a truth without bonds is an error."""
+    true = _square(truth, "truth")
+    pairs = np.asarray(edges, dtype=float).reshape(-1, 2) if len(edges) else np.zeros((0, 2))
+    n_spins = true.shape[0]
+    if pairs.size and (np.any(pairs != np.round(pairs)) or pairs.min() < 0 or pairs.max() >= n_spins or np.any(pairs[:, 0] == pairs[:, 1])):
+        raise DataError(f"edges must be pairs (i, j) of distinct spin indices in 0..{n_spins - 1}, got {pairs.tolist()[:5]}")
+    claimed = {(min(i, j), max(i, j)) for i, j in pairs.astype(int).tolist()}
+    upper = np.triu_indices(n_spins, k=1)
+    bonds = {(int(i), int(j)) for i, j in zip(*upper) if abs(true[i, j]) > tolerance}
+    if not bonds:
+        raise DataError("truth has no bond (no |J_ij| above the tolerance); edge recall is undefined")
+    hits = len(claimed & bonds)
+    return (hits / len(claimed) if claimed else 0.0), hits / len(bonds)
+
+
 def rank_correlation(estimate, truth) -> float:
     """Spearman rank correlation of two equally long sequences of numbers."""
     a = np.asarray(estimate, dtype=float).ravel()
@@ -96,8 +114,10 @@ def relative_error(estimate: float, truth: float) -> float:
     return float(abs(estimate - truth) / abs(truth))
 
 
-def coupling_verdicts(estimate, truth, *, max_error: float = 0.5, min_auc: float = 0.99) -> list[Verdict]:
-    """Relative Frobenius error and edge-recovery AUC against the true couplings."""
+def coupling_verdicts(estimate, truth, *, edges=None, max_error: float = 0.5, min_auc: float = 0.99,
+                      min_precision: float = 0.95, min_recall: float = 0.95) -> list[Verdict]:
+    """Relative Frobenius error and edge-recovery AUC against the true couplings, and,
+    given the recovered ``edges`` (pairs i, j), their precision and recall."""
     error = relative_coupling_error(estimate, truth)
     verdicts = [
         Verdict(
@@ -113,4 +133,13 @@ def coupling_verdicts(estimate, truth, *, max_error: float = 0.5, min_auc: float
         verdicts.append(
             Verdict("edge recovery AUC", auc >= min_auc, auc, f"|J_hat| separates true bonds from non-bonds with AUC {auc:.4f} (target >= {min_auc:g})")
         )
+    if edges is not None and np.any(true != 0):
+        precision, recall = edge_precision_recall(edges, truth)
+        n_bonds = int(np.count_nonzero(true))
+        verdicts += [
+            Verdict("edge precision", precision >= min_precision, precision,
+                    f"{round(precision * len(edges))} of the {len(edges)} recovered edges are true bonds: precision {precision:.3f} (target >= {min_precision:g})"),
+            Verdict("edge recall", recall >= min_recall, recall,
+                    f"{round(recall * n_bonds)} of the {n_bonds} true bonds recovered: recall {recall:.3f} (target >= {min_recall:g})"),
+        ]
     return verdicts

@@ -43,6 +43,13 @@ def test_couplings_json_recovers_the_bonds(samples, capsys):
     strongest = payload["strongest"][0]
     assert truth[strongest["i"], strongest["j"]] != 0
     assert (path.parent / "samples_couplings.svg").read_text().startswith("<svg")
+    # the interaction graph: bonds above a threshold chosen from the data, scored against the truth
+    edges = {(e["i"], e["j"]) for e in payload["edges"]}
+    true_bonds = {(int(i), int(j)) for i, j in zip(*np.nonzero(np.triu(truth, k=1)))}
+    assert len(edges & true_bonds) >= 0.95 * len(edges) and len(edges & true_bonds) >= 0.95 * len(true_bonds)
+    threshold = payload["bond_threshold"]
+    assert all(abs(couplings[i, j]) > threshold["value"] > threshold["null_level"] for i, j in edges)
+    assert "shuffled" in threshold["rule"] and names["bond threshold"] and names["edge precision"] and names["edge recall"]
 
 
 def test_couplings_human_output(samples, capsys, tmp_path):
@@ -51,6 +58,14 @@ def test_couplings_human_output(samples, capsys, tmp_path):
     code, out, _ = run(["couplings", str(path), "--method", "mean_field", "--heatmap", str(heatmap), "--top", "3"], capsys)
     assert code in (0, None)
     assert "Strongest couplings" in out and heatmap.exists()
+    assert "Interaction graph:" in out and "bond threshold" in out
+
+
+def test_couplings_markdown_tables(samples, capsys, tmp_path):
+    path, _ = samples
+    code, out, _ = run(["couplings", str(path), "--method", "mean_field", "--heatmap", str(tmp_path / "m.svg"), "--markdown"], capsys)
+    assert code in (0, None)
+    assert "| i | j | J_ij |" in out and "| check | result | score | reason |" in out.replace(" role |", "")
 
 
 def test_couplings_bad_input_exits_2(tmp_path, capsys):

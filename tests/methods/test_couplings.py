@@ -7,7 +7,7 @@ from physlens.data.spins import simulate_ising, simulate_potts, simulate_quantum
 from physlens.errors import DataError, ParameterError
 from physlens.methods.couplings import FactoredAttention, MeanFieldInversion, PseudoLikelihood, TransformerLayer
 from physlens.methods.couplings.readout import encode_spins, gauge_readout
-from physlens.validate.couplings import chain_bonds, edge_auc, rank_correlation, relative_coupling_error
+from physlens.validate.couplings import chain_bonds, edge_auc, edge_precision_recall, rank_correlation, relative_coupling_error
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -112,3 +112,57 @@ def test_bad_spins_are_named():
         PseudoLikelihood(l2=-1.0).fit(spins)
     with pytest.raises(ParameterError, match="attention"):
         FactoredAttention(attention="cosine").fit(spins)
+
+
+@pytest.mark.parametrize("method", [PseudoLikelihood(random_state=0, max_iter=200), MeanFieldInversion()], ids=["pl", "mean_field"])
+def test_bond_threshold_recovers_the_lattice(ising, method):
+    truth = ising.truth.couplings
+    method.fit_dataset(ising)
+    precision, recall = edge_precision_recall(method.bonds_, truth)
+    assert precision >= 0.95 and recall >= 0.95
+    # mean-field's J_ij and J_ji agree by construction; its graph must still not be every pair
+    assert len(method.bonds_) < 40 < 120  # 32 true bonds of 120 pairs
+    interpretation = method.interpret()
+    verdict = interpretation.verdicts[0]
+    assert verdict.name == "bond threshold" and verdict.passed
+    assert f"|J| > {method.bond_threshold_:.3g}" in verdict.reason and "shuffled" in verdict.reason
+    assert method.null_level_ < method.bond_threshold_
+    assert interpretation.values["n_edges"] == len(method.bonds_)
+    assert {(e["i"], e["j"]) for e in interpretation.values["edges"]} == {tuple(b) for b in method.bonds_.tolist()}
+    assert "bonds at |J| >" in interpretation.summary and "noise floor" not in interpretation.summary
+
+
+def test_independent_spins_give_no_trusted_graph():
+    rng = np.random.default_rng(1)
+    spins = np.where(rng.random((2000, 12)) < 0.6, 1, -1)  # fields, no couplings
+    for method in (MeanFieldInversion(), PseudoLikelihood(random_state=0, max_iter=100)):
+        method.fit(spins)
+        interpretation = method.interpret()
+        assert not interpretation.found and len(method.bonds_) <= 2
+        assert any("no gap" in reason for reason in interpretation.reasons)
+
+
+def test_bond_threshold_is_the_widest_gap_above_the_null():
+    from physlens.methods.couplings.edges import bond_pairs, bond_threshold
+
+    couplings = np.zeros((5, 5))
+    for (i, j), value in {(0, 1): 1.0, (1, 2): -0.8, (2, 3): 0.3, (3, 4): 0.25, (0, 4): 0.01}.items():
+        couplings[i, j] = couplings[j, i] = value
+    threshold = bond_threshold(couplings, null_level=0.15)
+    assert threshold.trusted(2, 10) and threshold.gap == pytest.approx(0.8 / 0.3)
+    assert threshold.threshold == pytest.approx(np.sqrt(0.8 * 0.3))
+    assert bond_pairs(couplings, threshold.threshold).tolist() == [[0, 1], [1, 2]]
+    # the null closes the ladder: against a null of 0.02 the widest gap is 0.25 / 0.02, four bonds
+    assert bond_pairs(couplings, bond_threshold(couplings, null_level=0.02).threshold).shape == (4, 2)
+    assert not bond_threshold(couplings, null_level=0.9).trusted(1, 10)  # one pair above the null, 1 / 0.9 < 1.5
+    assert not bond_threshold(couplings, null_level=2.0).trusted(0, 10)  # nothing above the null
+    assert not bond_threshold(couplings, null_level=0.001).trusted(10, 10)  # a complete graph is not trusted
+
+
+def test_ordered_phase_does_not_claim_every_pair():
+    # deep in a ferromagnet's ordered phase every pair looks coupled against independent spins
+    ordered = simulate_ising(16, 2000, graph="lattice", temperature=0.8, negative_fraction=0.0, seed=0)
+    method = MeanFieldInversion(pseudocount=0.01).fit_dataset(ordered)
+    interpretation = method.interpret()
+    assert not interpretation.found
+    assert len(method.bonds_) == 120 and "complete graph" in interpretation.reasons[0]

@@ -40,6 +40,16 @@ def test_json_output_is_available(name, run_cli):
     assert code == 0 and "--json" in out
 
 
+# commands that print tables: each prints them whole on a pipe and takes --markdown
+TABLE_COMMANDS = ("methods", "couplings", "forces", "discover", "dynamics", "phases", "invariants", "compare", "bench table")
+
+
+@pytest.mark.parametrize("name", TABLE_COMMANDS)
+def test_table_commands_take_markdown(name, run_cli):
+    code, out, _ = run_cli([*name.split(), "--help"])
+    assert code == 0 and "--markdown" in out
+
+
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_unknown_option_exits_2_without_traceback(name, run_cli):
     code, out, err = run_cli([*name.split(), "--no-such-option"])

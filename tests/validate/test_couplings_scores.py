@@ -8,6 +8,7 @@ from physlens.validate.couplings import (
     chain_bonds,
     coupling_verdicts,
     edge_auc,
+    edge_precision_recall,
     linear_r2,
     rank_correlation,
     relative_coupling_error,
@@ -77,6 +78,24 @@ def test_coupling_verdicts_pass_and_fail():
     assert all(v.passed for v in good)
     bad = coupling_verdicts(np.ones((3, 3)), TRUTH)
     assert not bad[0].passed and not bad[1].passed
+
+
+def test_edge_precision_recall_known_answers():
+    # TRUTH has bonds (0, 1) and (1, 2)
+    assert edge_precision_recall([(1, 0), (1, 2)], TRUTH) == (1.0, 1.0)  # either order
+    assert edge_precision_recall([(0, 1), (0, 2)], TRUTH) == (0.5, 0.5)
+    assert edge_precision_recall([(0, 1), (0, 1)], TRUTH) == (1.0, 0.5)  # a pair counts once
+    assert edge_precision_recall(np.zeros((0, 2), dtype=int), TRUTH) == (0.0, 0.0)
+    with pytest.raises(DataError, match="distinct spin indices"):
+        edge_precision_recall([(0, 3)], TRUTH)
+    with pytest.raises(DataError, match="no bond"):
+        edge_precision_recall([(0, 1)], np.zeros((3, 3)))
+
+
+def test_coupling_verdicts_score_the_edge_set():
+    verdicts = {v.name: v for v in coupling_verdicts(TRUTH, TRUTH, edges=[(0, 1), (0, 2)])}
+    assert not verdicts["edge precision"].passed and verdicts["edge precision"].score == 0.5
+    assert not verdicts["edge recall"].passed and "1 of the 2 true bonds" in verdicts["edge recall"].reason
 
 
 def test_scores_reject_bad_matrices():

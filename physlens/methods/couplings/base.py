@@ -5,14 +5,14 @@ returns the generalised-Potts J_ij(a, b) (N, q, N, q) and fields h_i(a) (N, q).
 
 from __future__ import annotations
 
-import math
 import time
 from typing import ClassVar
 
 import numpy as np
 
 from physlens.errors import DataError
-from physlens.methods.base import Interpretation, Method
+from physlens.methods.base import Interpretation, Method, rng_from
+from physlens.methods.couplings.edges import BondThreshold, bond_pairs, bond_threshold, shuffled_null_level
 from physlens.methods.couplings.readout import encode_spins, gauge_readout, strongest_pairs
 from physlens.validate.verdict import Verdict, all_blocking_passed
 
@@ -33,6 +33,15 @@ SHARED_ATTRIBUTES_DOC = """couplings_ : ndarray of shape (n_spins, n_spins)
         "ising" (two states) or "potts".
     n_samples_, n_spins_ : int
         Shape of the samples fitted.
+    null_level_ : float
+        Largest |J_ij| read from the samples with each spin's column shuffled
+        independently (no bond can be weaker).
+    bond_threshold_ : float
+        |J_ij| above which a pair is a bond, at the widest gap above the null level.
+    bond_gap_ : float
+        Weakest bond / strongest non-bond above the null level (bonds are trusted from 1.5).
+    bonds_ : ndarray of shape (n_bonds, 2)
+        The interaction graph: pairs i < j with |J_ij| > bond_threshold_, strongest first.
     fit_seconds_ : float
         Wall-clock time of the learning step."""
 
@@ -64,24 +73,28 @@ class _CouplingMethod(Method):
         self.fields_ = fields
         self.asymmetric_couplings_ = asymmetric
         self.potts_couplings_ = gauged
+        # methods without randomness (mean-field) still shuffle the same way every fit
+        rng = rng_from(getattr(self, "random_state", 0))
+        self.null_level_ = shuffled_null_level(index, state_values.size, rng)
+        threshold = bond_threshold(couplings, self.null_level_)
+        self.bond_threshold_, self.bond_gap_ = threshold.threshold, threshold.gap
+        self.bonds_ = bond_pairs(couplings, self.bond_threshold_)
         return self
 
     def _learn(self, index: np.ndarray, n_states: int) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
 
     def interpret(self) -> Interpretation:
-        """The couplings with their checks (agreement of J_ij and J_ji, pairs above the
-        noise floor); scoring them against known couplings is
-        :func:`physlens.validate.couplings.coupling_verdicts`."""
+        """The couplings and their interaction graph with its checks (a bond threshold that
+        separates bonds from non-bonds, agreement of J_ij and J_ji); scoring them against
+        known couplings is :func:`physlens.validate.couplings.coupling_verdicts` and
+        :func:`physlens.validate.couplings.edge_precision_recall`."""
         self._check_is_fitted("couplings_")
         verdicts = []
         difference = (self.asymmetric_couplings_ - self.asymmetric_couplings_.T) / 2.0
         upper = np.triu_indices(self.n_spins_, k=1)
-        noise = float(np.sqrt(np.mean(difference[upper] ** 2)))
-        if noise > 0:
-            floor = 4.0 * noise
-            floor_reason = f"4 x the RMS disagreement between J_ij and J_ji estimated from different sites ({noise:.3g})"
-            consistency = float(np.linalg.norm(difference[upper]) / max(np.linalg.norm(self.couplings_[upper]), 1e-300))
+        consistency = float(np.linalg.norm(difference[upper]) / max(np.linalg.norm(self.couplings_[upper]), 1e-300))
+        if consistency > 1e-9:  # mean-field is symmetric by construction (up to round-off): nothing to compare
             verdicts.append(
                 Verdict(
                     "row consistency",
@@ -90,26 +103,20 @@ class _CouplingMethod(Method):
                     f"J_ij (fitted at site i) and J_ji (at site j) disagree by {consistency:.2f} of ||J|| (<= 0.5 passes)",
                 )
             )
-        else:
-            floor = 4.0 / math.sqrt(self.n_samples_)
-            floor_reason = "4 / sqrt(n), the sampling error of a correlation"
-        significant = int((np.abs(self.couplings_[upper]) > floor).sum())
-        verdicts.append(
-            Verdict(
-                "above noise floor",
-                significant > 0,
-                float(significant),
-                f"{significant} of {upper[0].size} pairs exceed |J| > {floor:.3g}, {floor_reason}",
-            )
-        )
+        n_bonds = len(self.bonds_)
+        threshold = BondThreshold(self.bond_threshold_, self.null_level_, self.bond_gap_)
+        n_pairs = len(upper[0])
+        verdicts.insert(0, Verdict("bond threshold", threshold.trusted(n_bonds, n_pairs), threshold.gap, threshold.rule(n_bonds, n_pairs)))
         found = all_blocking_passed(verdicts)
         reasons = [] if found else [v.reason for v in verdicts if v.passed is False]
         top = strongest_pairs(self.couplings_)
         convention = "J s_i s_j (states mapped to -1/+1)" if self.model_ == "ising" else "J delta(s_i, s_j)"
         summary = (
-            f"{self.n_spins_} spins, {self.n_samples_} samples, {self.states_.size} states; {significant} couplings above the noise floor; "
-            f"strongest: " + ", ".join(f"J[{i},{j}] = {v:+.3f}" for i, j, v in top[:5]) + f"; convention {convention}"
+            f"{self.n_spins_} spins, {self.n_samples_} samples, {self.states_.size} states; {n_bonds} bonds at |J| > "
+            f"{threshold.threshold:.3g} ({n_pairs} pairs); strongest: "
+            + ", ".join(f"J[{i},{j}] = {v:+.3f}" for i, j, v in top[:5]) + f"; convention {convention}"
         )
+        edges = [{"i": int(i), "j": int(j), "coupling": float(self.couplings_[i, j])} for i, j in self.bonds_]
         return Interpretation(
             kind="couplings",
             method=self.method_name,
@@ -122,8 +129,12 @@ class _CouplingMethod(Method):
                 "states": self.states_.tolist(),
                 "model": self.model_,
                 "convention": convention,
-                "noise_floor": floor,
-                "significant_pairs": significant,
+                "edges": edges,
+                "n_edges": n_bonds,
+                "bond_threshold": threshold.threshold,
+                "bond_threshold_rule": threshold.rule(n_bonds, n_pairs),
+                "null_level": threshold.null_level,
+                "bond_gap": threshold.gap,
                 "strongest": [{"i": i, "j": j, "coupling": v} for i, j, v in top],
                 "fit_seconds": self.fit_seconds_,
             },

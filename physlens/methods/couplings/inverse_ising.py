@@ -9,7 +9,7 @@ from physlens.errors import DataError
 from physlens.methods.base import SEED_RULE, Taxonomy, nonnegative_number, positive_int, register
 from physlens.methods.couplings.base import SHARED_ATTRIBUTES_DOC, _CouplingMethod
 from physlens.methods.couplings.masked_spin import one_hot_inputs, site_cross_entropy
-from physlens.methods.couplings.readout import reduced_one_hot
+from physlens.methods.couplings.readout import connected_correlations, potts_from_inverse, reduced_one_hot
 from physlens.methods._torch import minimize_lbfgs
 
 _TAXONOMY = Taxonomy(origin="intrinsic", mechanism="mechanistic", scope="global", aim="discovering", level="low")
@@ -93,23 +93,11 @@ class MeanFieldInversion(_CouplingMethod):
         self.pseudocount = pseudocount
 
     def _learn(self, index, n_states):
-        n, N = index.shape
-        q = n_states
-        X = reduced_one_hot(index, q)
-        lam = self.pseudocount
-        mean = (1 - lam) * X.mean(axis=0) + lam / q
-        pair = (1 - lam) * (X.T @ X) / n + lam / q**2
-        for i in range(N):  # within a site the pseudo-count table is diagonal
-            block = slice(i * (q - 1), (i + 1) * (q - 1))
-            pair[block, block] = np.diag(mean[block])
-        covariance = pair - np.outer(mean, mean)
+        N = index.shape[1]
+        covariance = connected_correlations(index, n_states, self.pseudocount)
         condition = np.linalg.cond(covariance)
         if not np.isfinite(condition) or condition > 1e12:
-            frozen = np.flatnonzero(X.std(axis=0) == 0)
-            hint = f"; site {frozen[0] // (q - 1)} never changes state" if frozen.size else ""
+            frozen = np.flatnonzero(reduced_one_hot(index, n_states).std(axis=0) == 0)
+            hint = f"; site {frozen[0] // (n_states - 1)} never changes state" if frozen.size else ""
             raise DataError(f"the correlation matrix is singular (condition {condition:.3g}){hint}; set pseudocount > 0, e.g. 0.1")
-        inverse = -np.linalg.inv(covariance).reshape(N, q - 1, N, q - 1)
-        J = np.zeros((N, q, N, q))
-        J[:, : q - 1, :, : q - 1] = inverse
-        fields = np.zeros((N, q))
-        return J, fields
+        return potts_from_inverse(np.linalg.inv(covariance), N, n_states), np.zeros((N, n_states))

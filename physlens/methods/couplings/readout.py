@@ -62,6 +62,29 @@ def reduced_one_hot(index: np.ndarray, n_states: int) -> np.ndarray:
     return onehot.reshape(n, -1)
 
 
+def connected_correlations(index: np.ndarray, n_states: int, pseudocount: float = 0.0) -> np.ndarray:
+    """Connected correlations C of the one-hot states without the last state
+    (N (q - 1) square), frequencies mixed with a uniform distribution of weight
+    ``pseudocount``; naive mean-field inversion reads J = -C^-1 from them."""
+    n, N = index.shape
+    q = n_states
+    X = reduced_one_hot(index, q)
+    mean = (1 - pseudocount) * X.mean(axis=0) + pseudocount / q
+    pair = (1 - pseudocount) * (X.T @ X) / n + pseudocount / q**2
+    for i in range(N):  # within a site the pseudo-count table is diagonal
+        block = slice(i * (q - 1), (i + 1) * (q - 1))
+        pair[block, block] = np.diag(mean[block])
+    return pair - np.outer(mean, mean)
+
+
+def potts_from_inverse(inverse: np.ndarray, n_spins: int, n_states: int) -> np.ndarray:
+    """-C^-1 (N (q - 1) square) as J_ij(a, b) (N, q, N, q), zero for the dropped last state."""
+    q = n_states
+    J = np.zeros((n_spins, q, n_spins, q))
+    J[:, : q - 1, :, : q - 1] = -inverse.reshape(n_spins, q - 1, n_spins, q - 1)
+    return J
+
+
 def gauge_readout(potts_couplings: np.ndarray, potts_fields: np.ndarray, ising: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Zero-sum gauge of J_ij(a, b) (N, q, N, q) and h_i(a) (N, q); returns (symmetric
     scalar couplings, scalar fields (N,) for Ising or gauged (N, q) for Potts,
