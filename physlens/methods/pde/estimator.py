@@ -16,7 +16,6 @@ from physlens.methods.base import (
     Method,
     Taxonomy,
     as_samples,
-    nonnegative_int,
     nonnegative_number,
     positive_int,
     positive_number,
