@@ -34,6 +34,7 @@ from physlens.methods.dynamics.checks import (
 from physlens.methods.dynamics.derivatives import CLEAN_NOISE_RATIO, DERIVATIVES, StateNoise, derivative_design
 from physlens.methods.dynamics.libraries import TermLibrary, candidate_terms
 from physlens.methods.dynamics.refit import output_error_refit
+from physlens.methods.dynamics.resolution import error_floors
 from physlens.methods.dynamics.selection import ensemble_inclusion, pareto_thresholds
 from physlens.validate.dimensions import admissible_terms
 from physlens.validate.verdict import Verdict
@@ -250,12 +251,15 @@ class SparseDynamics(Method):
         B = design.target / target_scale
 
         # threshold per equation: Pareto front of CV error vs number of terms
+        # supports closer than the derivative's own error are not told apart (clean data)
+        floors = error_floors(train, scheme, noise)
         if self.threshold == "auto":
-            thresholds, fronts, candidates = pareto_thresholds(G, B, design.groups, self.library_)
+            thresholds, fronts, candidates = pareto_thresholds(G, B, design.groups, self.library_, floors)
         else:
             thresholds, fronts, candidates = [float(self.threshold)] * len(states), [None] * len(states), None
         self.thresholds_ = dict(zip(states, thresholds))
-        inclusion = ensemble_inclusion(G, B, thresholds, candidates, self.n_models, self.library_drop, rng)
+        inclusion = ensemble_inclusion(G, B, thresholds, candidates, self.n_models, self.library_drop, rng,
+                                       floors)
         self.inclusion_probabilities_ = inclusion
 
         # final coefficients: least squares on the surviving terms
