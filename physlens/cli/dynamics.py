@@ -77,12 +77,15 @@ def dynamics(
     interpretation = method.interpret()
     import sympy
 
-    equations = {s: sympy.sstr(e) for s, e in method.equations_.items()} if interpretation.found else {}
+    # the best candidate is shown even when found=false, marked not trusted (as discover does)
+    equations = dict(interpretation.values["candidate"])
     readable = {s: sympy.sstr(e.evalf(6)) for s, e in method.equations_.items()}
     if json_output:
         print_json({
             "found": interpretation.found,
             "equations": equations,
+            "trusted": interpretation.values["trusted"],
+            "failing_verdicts": interpretation.values["failing_verdicts"],
             "inclusion": method.inclusion(),
             "verdicts": [v.to_dict() for v in interpretation.verdicts],
             "reasons": interpretation.reasons,
@@ -95,8 +98,9 @@ def dynamics(
         from rich.console import Console
 
         out = Console()
-        if interpretation.found:
-            out.print("[bold]Governing equations[/]")
+        if interpretation.found or interpretation.values["n_terms"]:
+            out.print("[bold]Governing equations[/]" if interpretation.found else
+                      "[bold red]No trustworthy dynamics found.[/] Best candidate, not trusted:")
             for s, text in readable.items():
                 out.print(f"  d{s}/d{method.time_name_} = {text}")
             units_table = interpretation.values.get("coefficient_units")
@@ -104,8 +108,9 @@ def dynamics(
                 out.print("[bold]Coefficient units (SI base)[/]")
                 for s, terms in units_table.items():
                     out.print(f"  {s}: " + "; ".join(f"{t}: {u}" for t, u in terms.items()))
-        else:
-            out.print("[red]no trustworthy dynamics found[/]")
+        if not interpretation.found:
+            if not interpretation.values["n_terms"]:
+                out.print("[red]no trustworthy dynamics found[/]")
             for reason in interpretation.reasons:
                 out.print(f"  - {reason}")
         from rich.table import Table

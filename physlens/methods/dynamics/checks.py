@@ -84,10 +84,12 @@ def held_out_fit(held: Design | None, coef: np.ndarray, scheme: str) -> Verdict:
 
 
 def integrations(simulate: Callable[[np.ndarray, np.ndarray], np.ndarray], smooth: Callable[[np.ndarray], np.ndarray],
-                 scale: np.ndarray, tails: Sequence[Segment], held_trajectory: Segment | None
-                 ) -> tuple[list[Verdict], list[Rollout]]:
+                 scale: np.ndarray, tails: Sequence[Segment], held_trajectory: Segment | None,
+                 lyapunov: float | None = None) -> tuple[list[Verdict], list[Rollout]]:
     """The model integrated beyond each training window and from the held-out initial
-    condition, against the smoothed data: one verdict for each, and the rollouts."""
+    condition, against the smoothed data: one verdict for each, and the rollouts. With
+    a positive ``lyapunov`` (chaotic data) tracking is judged over LYAPUNOV_TIMES
+    Lyapunov times, not the whole window."""
     verdicts, rollouts = [], []
     for label, pieces in (("beyond the training window", tails),
                           ("from a held-out initial condition", [held_trajectory] if held_trajectory else [])):
@@ -98,12 +100,15 @@ def integrations(simulate: Callable[[np.ndarray, np.ndarray], np.ndarray], smoot
             smooth_x = smooth(xk) if len(xk) > 7 else xk
             predicted = simulate(smooth_x[0], tk)
             rollouts.append((tk, predicted, smooth_x))
-            span = float(tk[-1] - tk[0])
-            fractions.append(valid_time(tk, predicted, smooth_x, threshold=VALID_ERROR, scale=scale) / span)
+            horizon = tracking_horizon(tk, lyapunov)
+            tracked = valid_time(tk, predicted, smooth_x, threshold=VALID_ERROR, scale=scale)
+            fractions.append(min(tracked, horizon) / horizon)
         worst = float(np.min(fractions))
+        judged = ("the window" if lyapunov is None or not lyapunov > 0 else
+                  f"{LYAPUNOV_TIMES:g} Lyapunov times ({LYAPUNOV_TIMES / lyapunov:.3g} time units, or the window if shorter)")
         verdicts.append(Verdict(f"integration {label}", worst >= 0.5, worst,
                                 f"the integrated model stays within {VALID_ERROR:.0%} (of each state's RMS) of the "
-                                f"smoothed data for {worst:.0%} of the window (needs >= 50%; worst of {len(pieces)})"))
+                                f"smoothed data for {worst:.0%} of {judged} (needs >= 50%; worst of {len(pieces)})"))
     return verdicts, rollouts
 
 
@@ -149,3 +154,110 @@ def split_holdout(times: list, values: list, holdout: float):
         if n_train < len(tk) - 5:
             tails.append((tk[n_train - 1:], xk[n_train - 1:]))
     return train, tails, held_trajectory
+
+
+# -- chaos: a model of a chaotic flow cannot follow the data for long (errors grow as
+#    exp(lambda t)), so it is judged by tracking over a few Lyapunov times, then by the
+#    statistics of its attractor against held-out data ---------------------------------
+LYAPUNOV_TIMES = 1.0  # tracking horizon, in Lyapunov times 1/lambda (smoothed initial states err by ~1 %)
+# verdicts that decide found (the Lyapunov comparison is advisory: short records bias it)
+BLOCKING = ("ensemble stability", "held-out fit", "integration", "attractor: invariant density",
+            "attractor: power spectrum")
+CHAOS_PER_PERIOD = 0.05  # lambda x mean period above this: chaotic (a factor e in 20 periods)
+DENSITY_FLOOR = 0.15  # Wasserstein-1 distance of each state's density, in data std
+SPECTRUM_FLOOR = 0.2  # total-variation distance of normalised power spectra
+BASELINE_FACTOR = 2.0  # or twice the distance between training and held-out data
+
+
+def model_lyapunov(simulate: Callable[[np.ndarray, np.ndarray], np.ndarray], start: np.ndarray, period: float,
+                   n_periods: int, scale: np.ndarray) -> float:
+    """Largest Lyapunov exponent of the fitted model from its tangent dynamics (Benettin:
+    a neighbour 1e-6 away in units of ``scale``, renormalised every mean period) along
+    its own orbit; NaN when the model blows up."""
+    scale = np.asarray(scale, float)
+    size = 1e-6
+    here = np.asarray(start, float)
+    there = here + size * scale / np.sqrt(len(scale))
+    growth = []
+    for _ in range(int(n_periods)):
+        times = np.array([0.0, float(period)])
+        a, b = simulate(here, times)[-1], simulate(there, times)[-1]
+        if not (np.isfinite(a).all() and np.isfinite(b).all()):
+            return float("nan")
+        distance = float(np.linalg.norm((b - a) / scale))
+        if distance <= 0:
+            return float("-inf")
+        growth.append(np.log(distance / size))
+        here, there = a, a + (b - a) * (size / distance)
+    # the first period aligns the offset with the most unstable direction
+    return float(np.mean(growth[1:] if len(growth) > 1 else growth) / period)
+
+
+def attractor_verdicts(long_run: np.ndarray, held: Sequence[np.ndarray], train: Sequence[np.ndarray], dt: float,
+                       lyapunov: float, data_lyapunov: float) -> list[Verdict]:
+    """The model's long run against the (smoothed) held-out data: invariant density and
+    power spectrum, each with a threshold of max(floor, 2 x the training-vs-held-out
+    distance); and its largest Lyapunov exponent beside the data's (advisory)."""
+    from physlens.validate.dynamics import density_distance, spectrum_distance
+
+    held_pooled, train_pooled = np.vstack(held), np.vstack(train)
+    held_long, train_long = max(held, key=len), max(train, key=len)
+    verdicts = []
+    for name, floor, model_d, base_d, what in (
+        ("attractor: invariant density", DENSITY_FLOOR, density_distance(long_run, held_pooled),
+         density_distance(train_pooled, held_pooled), "Wasserstein-1 distance of each state's density (in data std)"),
+        ("attractor: power spectrum", SPECTRUM_FLOOR, spectrum_distance(long_run, held_long, dt),
+         spectrum_distance(train_long, held_long, dt), "total-variation distance of the normalised power spectra"),
+    ):
+        limit = max(floor, BASELINE_FACTOR * base_d)
+        verdicts.append(Verdict(name, bool(model_d <= limit), float(model_d),
+                                f"{what}, model run vs held-out data: {model_d:.3f} (needs <= {limit:.3f} = max({floor}, "
+                                f"{BASELINE_FACTOR:g} x training-vs-held-out {base_d:.3f}))"))
+    agree = bool(np.isfinite(lyapunov) and lyapunov > 0 and data_lyapunov > 0
+                 and 1 / 3 <= lyapunov / data_lyapunov <= 3)
+    verdicts.append(Verdict("attractor: largest Lyapunov exponent", agree, float(lyapunov),
+                            f"model {lyapunov:.3g} (tangent dynamics) vs data {data_lyapunov:.3g} (nearest-neighbour "
+                            "divergence, biased low on short records); needs both > 0 and within a factor 3 (advisory)"))
+    return verdicts
+
+
+def chaos_checks(simulate: Callable[[np.ndarray, np.ndarray], np.ndarray], smooth: Callable[[np.ndarray], np.ndarray],
+                 scale: np.ndarray, train: Sequence[Segment], held: Sequence[Segment]
+                 ) -> tuple[float | None, list[Verdict]]:
+    """Is the data chaotic, and if so how do the model's attractor statistics compare?
+    Chaos is read from the model fitted to the data (its tangent dynamics) and must be
+    seen in the data too (nearest neighbours that separate); never from a truth.
+    Returns (lambda when chaotic else None, verdicts)."""
+    from physlens.validate.dynamics import largest_lyapunov, mean_period
+
+    steps = [float(np.median(np.diff(tk))) for tk, _ in train if len(tk) > 1]
+    if not steps or not held:
+        return None, [Verdict("chaos", None, None, "no held-out data to judge chaos on")]
+    dt = float(np.median(steps))
+    smoothed_train = [smooth(x) if len(x) > 7 else x for _, x in train]
+    smoothed_held = [smooth(x) if len(x) > 7 else x for _, x in held]
+    period = mean_period(smoothed_train, dt)
+    n_total = sum(len(x) for x in smoothed_train) + sum(len(x) for x in smoothed_held)
+    if not np.isfinite(period) or period <= 0 or period * 20 > n_total * dt:
+        return None, [Verdict("chaos", None, None, "the record is shorter than 20 mean periods; tracking is judged instead")]
+    lyapunov = model_lyapunov(simulate, smoothed_held[-1][0], period, 20, scale)
+    data_lyapunov = largest_lyapunov(smoothed_train + smoothed_held, dt, period=period)
+    chaotic = bool(np.isfinite(lyapunov) and lyapunov * period > CHAOS_PER_PERIOD and data_lyapunov > 0)
+    info = Verdict("chaos", None, float(lyapunov) if np.isfinite(lyapunov) else None,
+                   f"largest Lyapunov exponent {lyapunov:.3g} (model's tangent dynamics; x mean period {period:.3g} = "
+                   f"{lyapunov * period:.3g}, chaotic above {CHAOS_PER_PERIOD}) and {data_lyapunov:.3g} (data's "
+                   f"nearest-neighbour divergence, needs > 0): {'chaotic' if chaotic else 'not chaotic'}")
+    if not chaotic:
+        return None, [info]
+    times = dt * np.arange(n_total)
+    long_run = simulate(smoothed_held[-1][0], times)
+    return lyapunov, [info] + attractor_verdicts(long_run, smoothed_held, smoothed_train, dt, lyapunov, data_lyapunov)
+
+
+def tracking_horizon(tk: np.ndarray, lyapunov: float | None) -> float:
+    """The span tracking is judged over: the whole window, or for chaotic data
+    LYAPUNOV_TIMES / lambda when that is shorter."""
+    span = float(tk[-1] - tk[0])
+    if lyapunov is None or not lyapunov > 0:
+        return span
+    return min(span, LYAPUNOV_TIMES / lyapunov)

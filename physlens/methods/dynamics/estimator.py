@@ -23,7 +23,9 @@ from physlens.methods.base import (
     rng_from,
 )
 from physlens.methods.dynamics.checks import (
+    BLOCKING,
     admissibility,
+    chaos_checks,
     conservation,
     ensemble_stability,
     held_out_fit,
@@ -282,7 +284,7 @@ class SparseDynamics(Method):
         self.pareto_ = fronts
 
         self._rms = rms
-        self.verdicts_ = self._verdicts(tails, held_trajectory)
+        self.verdicts_ = self._verdicts(train, tails, held_trajectory)
         return self
 
     def _offer_library(self, view) -> None:
@@ -326,7 +328,7 @@ class SparseDynamics(Method):
         limit = 1e3 * float(np.max(self._rms)) + 1e3 * float(np.max(np.abs(initial)))
         return integrate([self.equations_[s] for s in self.state_names_], self.state_names_, initial, times, limit)
 
-    def _verdicts(self, tails, held_trajectory) -> list[Verdict]:
+    def _verdicts(self, train, tails, held_trajectory) -> list[Verdict]:
         kept = self.coef_ != 0  # the final support (the output-error tests may have changed it)
         verdicts = [ensemble_stability(self.inclusion_probabilities_, kept, self.inclusion_threshold, self.n_models),
                     admissibility(self.units_given_, self.excluded_terms_)]
@@ -337,8 +339,11 @@ class SparseDynamics(Method):
         verdicts.append(held_out_fit(held, self.coef_, self.derivative_))
         rollouts = []
         if kept.any():
-            integrated, rollouts = integrations(self.simulate, self._state_noise.smooth, self._rms, tails, held_trajectory)
-            verdicts += integrated
+            # chaotic data: tracking over a few Lyapunov times, then attractor statistics
+            lyapunov, chaos = chaos_checks(self.simulate, self._state_noise.smooth, self._rms, train, segments)
+            integrated, rollouts = integrations(self.simulate, self._state_noise.smooth, self._rms, tails, held_trajectory,
+                                                lyapunov)
+            verdicts += integrated + chaos
         verdicts += conservation(self.invariants or {}, self.state_names_, rollouts)
         return verdicts
 
@@ -368,8 +373,7 @@ class SparseDynamics(Method):
         self._check_is_fitted("coef_")
         n_kept = int(np.count_nonzero(self.coef_))
         failing = [v for v in self.verdicts_ if v.passed is False]
-        essential = {"ensemble stability", "held-out fit"}
-        found = n_kept > 0 and not any(v.name in essential or v.name.startswith("integration") for v in failing)
+        found = n_kept > 0 and not any(v.name.startswith(BLOCKING) for v in failing)
         reasons = [f"{v.name}: {v.reason}" for v in failing]
         if n_kept == 0:
             reasons.insert(0, "no library term explains the derivatives better than the noise (or survives the ensemble)")
@@ -387,7 +391,11 @@ class SparseDynamics(Method):
         values = {"thresholds": self.thresholds_, "noise": self.noise_, "derivative": self.derivative_,
                   "smoothing_windows": self.smoothing_windows_, "inclusion": self.inclusion(),
                   "excluded_terms": list(self.excluded_terms_), "n_terms": n_kept,
-                  "coefficients_from": "output error" if self.refined_ else self.derivative_}
+                  "coefficients_from": "output error" if self.refined_ else self.derivative_,
+                  # the best candidate is always shown; trusted only when found
+                  "candidate": {s: sympy.sstr(e) for s, e in self.equations_.items()} if n_kept else {},
+                  "trusted": bool(found),
+                  "failing_verdicts": [v.to_dict() for v in failing]}
         if self.units_given_:
             values["coefficient_units"] = self.coefficient_units()
         return Interpretation(
