@@ -108,6 +108,24 @@ def valid_time(times: np.ndarray, predicted: np.ndarray, observed: np.ndarray, *
     return float(end - times[0])
 
 
+def noisy_valid_time(times: np.ndarray, predicted: np.ndarray, observed: np.ndarray, sigma: np.ndarray, *,
+                     threshold: float = 0.2, scale: np.ndarray | None = None, window: int = 11) -> float:
+    """:func:`valid_time` against raw noisy samples: the normalised squared error, averaged
+    over ``window`` consecutive samples, less the noise's share sigma^2 / scale^2 (a
+    smoothed reference errs most at its edges, where a rollout starts)."""
+    times = np.asarray(times, float)
+    predicted, observed = np.asarray(predicted, float), np.asarray(observed, float)
+    scale = _scale(observed) if scale is None else np.asarray(scale, float)
+    squared = np.mean(((predicted - observed) / scale) ** 2, axis=1)
+    squared = np.where(np.isfinite(squared), squared, np.inf)
+    window = int(max(1, min(window, len(squared))))
+    averaged = np.convolve(squared, np.ones(window) / window, mode="same")
+    error = np.sqrt(np.maximum(averaged - float(np.mean((np.asarray(sigma, float) / scale) ** 2)), 0.0))
+    above = np.flatnonzero(~(error <= threshold))
+    end = times[above[0]] if above.size else times[-1]
+    return float(end - times[0])
+
+
 def conserved_drift(values: np.ndarray, scale: float | None = None) -> float:
     """max |H(t) - H(0)| / scale along a trajectory; ``scale`` defaults to
     max(|H(0)|, std(H), tiny). Non-finite values give inf."""

@@ -330,7 +330,8 @@ class SparseDynamics(Method):
 
     def _verdicts(self, train, tails, held_trajectory) -> list[Verdict]:
         kept = self.coef_ != 0  # the final support (the output-error tests may have changed it)
-        verdicts = [ensemble_stability(self.inclusion_probabilities_, kept, self.inclusion_threshold, self.n_models),
+        added = kept & (self.inclusion_probabilities_ < self.inclusion_threshold) if self.refined_ else None
+        verdicts = [ensemble_stability(self.inclusion_probabilities_, kept, self.inclusion_threshold, self.n_models, added),
                     admissibility(self.units_given_, self.excluded_terms_)]
         segments = list(tails) + ([held_trajectory] if held_trajectory is not None else [])
         held = None
@@ -340,9 +341,10 @@ class SparseDynamics(Method):
         rollouts = []
         if kept.any():
             # chaotic data: tracking over a few Lyapunov times, then attractor statistics
-            lyapunov, chaos = chaos_checks(self.simulate, self._state_noise.smooth, self._rms, train, segments)
+            lyapunov, chaos = chaos_checks([self.equations_[s] for s in self.state_names_], self.state_names_,
+                                           self.simulate, self._state_noise.smooth, train, segments)
             integrated, rollouts = integrations(self.simulate, self._state_noise.smooth, self._rms, tails, held_trajectory,
-                                                lyapunov)
+                                                lyapunov, self._state_noise.sigma)
             verdicts += integrated + chaos
         verdicts += conservation(self.invariants or {}, self.state_names_, rollouts)
         return verdicts
