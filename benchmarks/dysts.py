@@ -56,11 +56,10 @@ MATCH_TOLERANCE = 0.05  # non-polynomial flows: relative RMS of (model rhs - flo
 
 
 def _pysindy_equations(model, states: list[str]) -> dict:
-    names = model.get_feature_names()
-    coefficients = np.asarray(model.coefficients())
-    terms = [parse_expression(n.replace(" ", "*"), states) for n in names]
-    return {s: sympy.Add(*[sympy.Float(float(c)) * t for c, t in zip(coefficients[i], terms) if c != 0])
-            for i, s in enumerate(states)}
+    """{state: right-hand side} of a fitted pysindy model (zero coefficients drop out)."""
+    terms = sympy.Matrix([parse_expression(n.replace(" ", "*"), states) for n in model.get_feature_names()])
+    right_hand_sides = sympy.Matrix(np.asarray(model.coefficients(), float).tolist()) * terms
+    return dict(zip(states, right_hand_sides))
 
 
 def _fit_peer(method: str, times, states_list, degree: int, states: list[str]) -> dict:
