@@ -1,7 +1,10 @@
 """The verdicts a fitted SparseDynamics carries: ensemble stability, dimensional
 admissibility, held-out fit, integration beyond the training window and from a held-out
-initial condition, and the drift of known invariants along those integrations; the
-split that holds the data back, and the integrator they run."""
+initial condition, and the drift of known invariants along those integrations; for
+chaotic data (largest Lyapunov exponent of the fitted model's tangent dynamics, seen in
+the data's nearest-neighbour divergence too) tracking over a Lyapunov time and the
+attractor's statistics (invariant density, power spectrum, Lyapunov exponent) against
+held-out data; the split that holds the data back, and the integrator they run."""
 
 from __future__ import annotations
 

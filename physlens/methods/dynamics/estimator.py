@@ -122,7 +122,8 @@ class SparseDynamics(Method):
     equations_ : dict of str to sympy.Expr
         The right-hand side of each state's equation.
     verdicts_ : list of Verdict
-        The checks listed above.
+        The checks listed above; with chaotic data (``chaos`` verdict) the integrations
+        are judged over a Lyapunov time and the attractor statistics are added.
     """
 
     taxonomy: ClassVar[Taxonomy] = Taxonomy("intrinsic", "functional", "global", "discovering", "high")
