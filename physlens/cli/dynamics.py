@@ -91,16 +91,17 @@ def dynamics(
     with activity(f"finding the governing equations (bootstrap ensemble of {method.n_models} fits)"):
         method.fit_dataset(dataset, inputs=inputs)
     interpretation = method.interpret()
-    import sympy
-
     from physlens.report.equations import expression_text
 
-    equations = {s: sympy.sstr(e) for s, e in method.equations_.items()} if interpretation.found else {}
+    # the best candidate is shown even when found=false, marked not trusted (as discover does)
+    equations = dict(interpretation.values["candidate"])
     readable = {s: expression_text(e) for s, e in method.equations_.items()}  # the digits the data support
     if json_output:
         print_json({
             "found": interpretation.found,
             "equations": equations,
+            "trusted": interpretation.values["trusted"],
+            "failing_verdicts": interpretation.values["failing_verdicts"],
             "inclusion": method.inclusion(),
             "verdicts": [v.to_dict() for v in interpretation.verdicts],
             "reasons": interpretation.reasons,
@@ -116,8 +117,9 @@ def dynamics(
         from rich.console import Console
 
         out = Console()
-        if interpretation.found:
-            out.print("[bold]Governing equations[/]")
+        if interpretation.found or interpretation.values["n_terms"]:
+            out.print("[bold]Governing equations[/]" if interpretation.found else
+                      "[bold red]No trustworthy dynamics found.[/] Best candidate, not trusted:")
             for s, text in readable.items():
                 out.print(f"  d{s}/d{method.time_name_} = {text}")
             units_table = interpretation.values.get("coefficient_units")
@@ -125,8 +127,9 @@ def dynamics(
                 out.print("[bold]Coefficient units (SI base)[/]")
                 for s, terms in units_table.items():
                     out.print(f"  {s}: " + "; ".join(f"{t}: {u}" for t, u in terms.items()))
-        else:
-            out.print("[red]no trustworthy dynamics found[/]")
+        if not interpretation.found:
+            if not interpretation.values["n_terms"]:
+                out.print("[red]no trustworthy dynamics found[/]")
             for reason in interpretation.reasons:
                 out.print(f"  - {reason}")
         inclusion = list(interpretation.table.itertuples())

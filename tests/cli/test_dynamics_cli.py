@@ -68,6 +68,22 @@ def test_pure_noise_exits_1_with_found_false(capsys, tmp_path):
     assert payload["found"] is False and payload["equations"] == {} and payload["reasons"]
 
 
+def test_found_false_still_shows_the_candidate_marked_not_trusted(capsys, tmp_path):
+    # a pendulum offered only linear terms: the small-angle candidate fails on held-out data
+    path = _write(tmp_path / "pendulum.csv", simulate("pendulum", n_trajectories=3, noise=0.01, rng=1))
+    argv = ["dynamics", str(path), "--time", "t", "--trajectory", "trajectory", "--degree", "1"]
+    code, out, _ = _run(capsys, [*argv, "--json"])
+    assert code == 1
+    payload = json.loads(out)
+    assert payload["found"] is False and payload["trusted"] is False
+    assert set(payload["equations"]) == {"theta", "omega"} and "theta" in payload["equations"]["omega"]
+    failing = {v["name"] for v in payload["failing_verdicts"]}
+    assert failing and all(not v["passed"] for v in payload["failing_verdicts"])
+    assert failing <= {v["name"] for v in payload["verdicts"]}
+    code, out, _ = _run(capsys, argv)
+    assert code == 1 and "Best candidate, not trusted" in out and "domega/dt" in out
+
+
 def _small_csv(tmp_path, times, x=None):
     x = np.sin(times) if x is None else x
     path = tmp_path / "small.csv"

@@ -22,20 +22,13 @@ from physlens.methods.base import (
     register,
     rng_from,
 )
-from physlens.methods.dynamics.checks import (
-    admissibility,
-    conservation,
-    ensemble_stability,
-    held_out_fit,
-    integrate,
-    integrations,
-    split_holdout,
-)
+from physlens.methods.dynamics.checks import fitted_verdicts, integrate, split_holdout
 from physlens.methods.dynamics.derivatives import CLEAN_NOISE_RATIO, DERIVATIVES, StateNoise, derivative_design
 from physlens.methods.dynamics.libraries import TermLibrary
 from physlens.methods.dynamics.refit import output_error_refit
+from physlens.methods.dynamics.resolution import error_floors
 from physlens.methods.dynamics.selection import ensemble_inclusion, pareto_thresholds
-from physlens.validate.verdict import Verdict, all_blocking_passed
+from physlens.validate.verdict import all_blocking_passed
 
 
 @register("dynamics")
@@ -131,7 +124,8 @@ class SparseDynamics(Method):
     equations_ : dict of str to sympy.Expr
         The right-hand side of each state's equation.
     verdicts_ : list of Verdict
-        The checks listed above.
+        The checks listed above; with chaotic data (``chaos`` verdict) the integrations
+        are judged over a Lyapunov time and the attractor statistics are added.
     """
 
     taxonomy: ClassVar[Taxonomy] = Taxonomy("intrinsic", "functional", "global", "discovering", "high")
@@ -301,12 +295,15 @@ class SparseDynamics(Method):
         B = design.target / target_scale
 
         # threshold per equation: Pareto front of CV error vs number of terms
+        # supports closer than the derivative's own error are not told apart (clean data)
+        floors = error_floors(train, scheme, noise)
         if self.threshold == "auto":
-            thresholds, fronts, candidates = pareto_thresholds(G, B, design.groups, self.library_)
+            thresholds, fronts, candidates = pareto_thresholds(G, B, design.groups, self.library_, floors)
         else:
             thresholds, fronts, candidates = [float(self.threshold)] * len(states), [None] * len(states), None
         self.thresholds_ = dict(zip(states, thresholds))
-        inclusion = ensemble_inclusion(G, B, thresholds, candidates, self.n_models, self.library_drop, rng)
+        inclusion = ensemble_inclusion(G, B, thresholds, candidates, self.n_models, self.library_drop, rng,
+                                       floors)
         self.inclusion_probabilities_ = inclusion
 
         # final coefficients: least squares on the surviving terms
@@ -329,7 +326,7 @@ class SparseDynamics(Method):
         self.pareto_ = fronts
 
         self._rms = rms
-        self.verdicts_ = self._verdicts(tails, held_trajectory)
+        self.verdicts_ = fitted_verdicts(self, train, tails, held_trajectory)
         if np.any(self.coef_):
             from physlens.methods.dynamics.extrapolation import extrapolation_verdict
 
@@ -364,22 +361,6 @@ class SparseDynamics(Method):
             return integrate_driven(self._library.batched(), self.coef_, np.asarray(initial, float), times,
                                     self._input_series, self.drive_frequency_ is not None, limit)
         return integrate([self.equations_[s] for s in self.state_names_], self.state_names_, initial, times, limit)
-
-    def _verdicts(self, tails, held_trajectory) -> list[Verdict]:
-        kept = self.coef_ != 0  # the final support (the output-error tests may have changed it)
-        verdicts = [ensemble_stability(self.inclusion_probabilities_, kept, self.inclusion_threshold, self.n_models),
-                    admissibility(self.units_given_, self.excluded_terms_)]
-        segments = list(tails) + ([held_trajectory] if held_trajectory is not None else [])
-        held = None
-        if segments and kept.any():
-            held = derivative_design(segments, self.derivative_, self._library.evaluate, self._state_noise)
-        verdicts.append(held_out_fit(held, self.coef_, self.derivative_))
-        rollouts = []
-        if kept.any():
-            integrated, rollouts = integrations(self.simulate, self._state_noise.smooth, self._rms, tails, held_trajectory)
-            verdicts += integrated
-        verdicts += conservation(self.invariants or {}, self.state_names_, rollouts)
-        return verdicts
 
     # -- interpretation -------------------------------------------------------------
     def coefficient_units(self) -> dict[str, dict[str, str]]:
@@ -428,7 +409,11 @@ class SparseDynamics(Method):
                   "excluded_terms": list(self.excluded_terms_), "n_terms": n_kept,
                   "coefficients_from": "output error" if self.refined_ else self.derivative_,
                   "library_choice": self.library_choice_.to_dict(orient="records"), "inputs": list(self.input_names_),
-                  "drive_frequency": self.drive_frequency_}
+                  "drive_frequency": self.drive_frequency_,
+                  # the best candidate is always shown; trusted only when found
+                  "candidate": {s: sympy.sstr(e) for s, e in self.equations_.items()} if n_kept else {},
+                  "trusted": bool(found),
+                  "failing_verdicts": [v.to_dict() for v in failing]}
         if self.units_given_:
             values["coefficient_units"] = self.coefficient_units()
         return Interpretation(

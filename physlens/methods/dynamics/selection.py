@@ -20,11 +20,13 @@ BLOCK_ROWS = 4  # bootstrap blocks: 4 rows, the overlap of neighbouring weak-for
 ERROR_FLOOR = 1e-3  # relative errors below this are treated as equal (numerical floor)
 
 
-def pareto_thresholds(G: np.ndarray, B: np.ndarray, groups: np.ndarray, terms: Sequence[sympy.Expr]):
+def pareto_thresholds(G: np.ndarray, B: np.ndarray, groups: np.ndarray, terms: Sequence[sympy.Expr],
+                      floors: Sequence[float] | None = None):
     """Per equation: the STLSQ path over thresholds (plus backward elimination) gives
     candidate supports; each is scored by cross-validated (row blocks ``groups``)
     relative error; the sparsest support within PARETO_TOLERANCE of the best (or below
-    ERROR_FLOOR) wins, and its threshold is kept for the ensemble.
+    ERROR_FLOOR, or below the equation's ``floors`` entry: the derivative's own error)
+    wins, and its threshold is kept for the ensemble.
 
     Returns (thresholds, Pareto fronts as DataFrames, candidate supports) per equation."""
     import pandas as pd
@@ -58,13 +60,17 @@ def pareto_thresholds(G: np.ndarray, B: np.ndarray, groups: np.ndarray, terms: S
         front = pd.DataFrame(rows).sort_values(["n_terms", "cv_error"]).drop_duplicates("n_terms")
         candidates.append([tuple(sup) for sup in front["support"]])
         best = float(front["cv_error"].min())
-        limit = max(best * (1 + PARETO_TOLERANCE), ERROR_FLOOR)
+        limit = max(best * (1 + PARETO_TOLERANCE), ERROR_FLOOR, _floor(floors, i))
         chosen = front[front["cv_error"] <= limit].iloc[0]
         front = front.assign(chosen=front["n_terms"] == chosen["n_terms"])
         front["terms"] = [", ".join(sympy.sstr(terms[j]) for j in sup) for sup in front["support"]]
         thresholds.append(float(chosen["threshold"]))
         fronts.append(front.drop(columns="support").reset_index(drop=True))
     return thresholds, fronts, candidates
+
+
+def _floor(floors: Sequence[float] | None, equation: int) -> float:
+    return 0.0 if floors is None else float(floors[equation])
 
 
 def _add_swaps(errors: dict[tuple, float], G: np.ndarray, b: np.ndarray, compressed: list, column: int) -> None:
@@ -90,7 +96,8 @@ def _add_swaps(errors: dict[tuple, float], G: np.ndarray, b: np.ndarray, compres
 
 
 def ensemble_inclusion(G: np.ndarray, B: np.ndarray, thresholds: Sequence[float], candidates: list | None,
-                       n_models: int, library_drop: float, rng: np.random.Generator) -> np.ndarray:
+                       n_models: int, library_drop: float, rng: np.random.Generator,
+                       floors: Sequence[float] | None = None) -> np.ndarray:
     """(equations, terms) fraction of the bootstrap models that chose each term, among
     the models that had it available. Each model draws blocks of rows and drops a
     fraction of the library; with Pareto ``candidates`` it repeats the selection among
@@ -114,7 +121,8 @@ def ensemble_inclusion(G: np.ndarray, B: np.ndarray, thresholds: Sequence[float]
         if candidates is not None and len(out_of_bag) >= 2:
             R, QB = compress(G[rows], B[rows])
             for i in range(n_eq):
-                support = select_support(candidates[i], keep, R, QB[:, i], G[out_of_bag], B[out_of_bag, i])
+                support = select_support(candidates[i], keep, R, QB[:, i], G[out_of_bag], B[out_of_bag, i],
+                                         _floor(floors, i))
                 selected[i, list(support)] += 1
                 available[i, keep] += 1
         else:
@@ -169,9 +177,10 @@ def threshold_for(R: np.ndarray, b: np.ndarray, support: list[int], lams: list[f
 
 
 def select_support(candidates: list[tuple], keep: np.ndarray, R: np.ndarray, b: np.ndarray,
-                   G_test: np.ndarray, b_test: np.ndarray) -> tuple:
+                   G_test: np.ndarray, b_test: np.ndarray, floor: float = 0.0) -> tuple:
     """Among the candidate supports less the dropped terms, the sparsest whose out-of-bag
-    relative error is within PARETO_TOLERANCE of the best (or below ERROR_FLOOR)."""
+    relative error is within PARETO_TOLERANCE of the best (or below ERROR_FLOOR or
+    ``floor``)."""
     norm = max(float(np.sqrt(np.mean(b_test**2))), 1e-300)
     scored = []
     # a candidate loses its dropped terms rather than leaving the race: otherwise every
@@ -186,7 +195,7 @@ def select_support(candidates: list[tuple], keep: np.ndarray, R: np.ndarray, b: 
     if not scored:
         return ()
     best = min(e for _, e, _ in scored)
-    limit = max(best * (1 + PARETO_TOLERANCE), ERROR_FLOOR)
+    limit = max(best * (1 + PARETO_TOLERANCE), ERROR_FLOOR, floor)
     return min((n, e, sup) for n, e, sup in scored if e <= limit)[2]
 
 
