@@ -71,7 +71,7 @@ def test_pure_noise_exits_1_with_found_false(capsys, tmp_path):
 def test_found_false_still_shows_the_candidate_marked_not_trusted(capsys, tmp_path):
     # a pendulum offered only linear terms: the small-angle candidate fails on held-out data
     path = _write(tmp_path / "pendulum.csv", simulate("pendulum", n_trajectories=3, noise=0.01, rng=1))
-    argv = ["dynamics", str(path), "--time", "t", "--trajectory", "trajectory", "--degree", "1"]
+    argv = ["dynamics", str(path), "--time", "t", "--trajectory", "trajectory", "--degree", "1", "--trig", "no"]
     code, out, _ = _run(capsys, [*argv, "--json"])
     assert code == 1
     payload = json.loads(out)
