@@ -138,11 +138,13 @@ def sampled_regime(groups: list[tuple[str, float, float]]) -> Verdict:
     notes = []
     for text, low, high in groups:
         if high <= SMALL_GROUP:
-            notes.append(f"|{text}| <= {high:.2g} in these data: the law is its small-{text} limit; laws that differ from it "
-                         f"at relative order ({text})^2 <= {high**2:.2g}, such as tanh(x) and x, cannot be told apart here")
+            notes.append(f"|{text}| <= {high:.2g} in these data: only the small-{text} regime was sampled; laws that agree "
+                         f"with this one there and differ at relative order ({text})^2 <= {high**2:.2g}, such as tanh(x) "
+                         "and x, cannot be told apart here")
         elif low >= LARGE_GROUP:
-            notes.append(f"|{text}| >= {low:.2g} in these data: the law is its large-{text} limit; laws that differ from it "
-                         f"at relative order 1/({text}) <= {1 / low:.2g} cannot be told apart here")
+            notes.append(f"|{text}| >= {low:.2g} in these data: only the large-{text} regime was sampled; laws that agree "
+                         f"with this one there and differ at relative order 1/({text}) <= {1 / low:.2g} cannot be told "
+                         "apart here")
     if notes:
         return Verdict(name, True, None, "; ".join(notes))
     spans = ", ".join(f"{text} in [{low:.3g}, {high:.3g}]" for text, low, high in groups)

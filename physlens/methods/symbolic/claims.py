@@ -18,6 +18,7 @@ EXTREME_SHARE = 0.005  # of the rows, at each end of each input's range, held ou
 FRESH_SHARE = 0.05  # of the remaining rows, held out at random
 MIN_SEARCH_ROWS = 8  # a table this small keeps its random rows for the search
 NEEDED_Z = 3.0  # a column is needed when freezing it worsens the fit by this many standard errors
+NEEDED_SHARE = 0.1  # ... or by more than this share of the law's own error
 
 
 def fresh_rows(X: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -44,13 +45,15 @@ def unneeded_columns(expression: sympy.Expr, names: list[str], train: tuple[np.n
                      valid: tuple[np.ndarray, np.ndarray]) -> list[str]:
     """The columns the law uses yet fits as well without: each frozen at its median (the
     law's fitted constants refitted on the training rows), the rise in squared error on
-    the validation rows is within NEEDED_Z standard errors of zero, or below round-off."""
+    the validation rows is below round-off, or below NEEDED_SHARE of the law's error and
+    within NEEDED_Z standard errors of zero."""
     used = [n for n in names if sympy.Symbol(n) in {sympy.Symbol(s.name) for s in expression.free_symbols}]
     X_valid, y_valid = valid
     base = evaluate(expression, names, X_valid)
     if not np.all(np.isfinite(base)):
         return []
     floor = 1e-13 * float(np.var(y_valid))
+    base_mse = float(np.mean((base - y_valid) ** 2))
     unneeded = []
     for name in used:
         symbol = next(s for s in expression.free_symbols if s.name == name)
@@ -61,7 +64,9 @@ def unneeded_columns(expression: sympy.Expr, names: list[str], train: tuple[np.n
             continue
         rise = (values - y_valid) ** 2 - (base - y_valid) ** 2
         mean = float(np.mean(rise))
-        if mean <= floor or mean <= NEEDED_Z * float(np.std(rise)) / math.sqrt(len(rise)):
+        # unneeded: no rise beyond round-off, or a rise both small beside the law's own
+        # error and within chance (a lack of evidence alone, on few rows, is not enough)
+        if mean <= floor or (mean <= NEEDED_SHARE * base_mse and mean <= NEEDED_Z * float(np.std(rise)) / math.sqrt(len(rise))):
             unneeded.append(name)
     return unneeded
 
