@@ -93,6 +93,7 @@ def predicts(model: sympy.Expr, names: list[str], X: np.ndarray) -> np.ndarray:
 
 
 EXTREME_FACTOR = 4.0  # the law's error at the extremes may exceed its error elsewhere (or the local noise) this many times
+WHITE_RESIDUAL = 0.5  # a residual at least this share noise (by a local estimate) is noise; below, structure
 SMALL_GROUP, LARGE_GROUP = 0.1, 10.0  # a dimensionless group within these bounds everywhere marks a limit regime
 
 
@@ -162,3 +163,23 @@ def relevant_columns(unneeded: list[str], irrelevant: list[str]) -> Verdict:
                        f"an irrelevant column in the law{left_out}")
     return Verdict("relevant columns", True, 0.0, f"every column the law uses is needed (frozen at its median, the fit "
                    f"worsens beyond chance){left_out}")
+
+
+def residual_is_noise(relative_error: float, noise_share: float | None) -> Verdict:
+    """Verdict: the law leaves only noise. ``relative_error`` is its mean squared error
+    over the target's variance, ``noise_share`` the share of its residual that varies
+    like noise (a local estimate, None on too few rows). A law within round-off passes;
+    else its residual must be mostly noise: a smooth residual is structure the data
+    resolve and the law misses (a classical law on noise-free relativistic data leaves
+    1e-7 of the variance, far below any surrogate's floor, and all of it smooth)."""
+    name = "residual is noise"
+    if relative_error <= 1e-13:
+        return Verdict(name, True, 1.0, "the law leaves only round-off")
+    if noise_share is None or not np.isfinite(noise_share):
+        return Verdict(name, None, None, "too few rows to tell noise from structure in the residual")
+    if noise_share >= WHITE_RESIDUAL:
+        return Verdict(name, True, noise_share, f"{noise_share:.0%} of the residual ({relative_error:.2g} of the target's "
+                       "variance) varies like noise")
+    return Verdict(name, False, noise_share, (
+        f"the residual ({relative_error:.2g} of the target's variance) is structure, not noise: only {noise_share:.0%} of it "
+        "varies like noise; the data resolve what the law misses (a limit of the law, or a near miss)"))

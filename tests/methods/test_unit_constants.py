@@ -66,3 +66,14 @@ def test_tanh_in_its_linear_regime_is_found_and_the_regime_said():
     limit = _verdict(method, "limit of law")
     largest = float(np.max(mu * B / (codata.k * T)))
     assert limit.passed is True and "tanh(x) and x" in limit.reason and f"<= {largest:.2g}" in limit.reason
+
+
+def test_the_classical_limit_of_a_relativistic_law_is_not_claimed():
+    # p = m v gamma with v/c <= 0.033 and no noise: m v misses by up to 5.6e-4, far above round-off
+    rng = np.random.default_rng(3)
+    m, v = rng.uniform(1, 5, 1000), rng.uniform(1e5, 1e7, 1000)
+    p = m * v / np.sqrt(1 - v**2 / codata.c**2)
+    method = SymbolicRegressor(budget=4, random_state=0).fit(
+        np.column_stack([m, v]), p, names=["m", "v"], X_units=["kg", "m/s"], y_units="kg*m/s")
+    assert method.found_ is False
+    assert _verdict(method, "residual is noise").passed is False

@@ -47,3 +47,14 @@ def test_relevant_columns_verdict():
     assert relevant_columns([], ["junk"]).passed is True
     failed = relevant_columns(["junk"], [])
     assert failed.passed is False and "junk" in failed.reason
+
+
+def test_a_structured_residual_is_not_noise():
+    from physlens.validate.symbolic import residual_is_noise
+
+    assert residual_is_noise(1e-15, None).passed is True  # round-off
+    assert residual_is_noise(0.01, 0.97).passed is True  # noise
+    # the classical momentum on noise-free relativistic data: 1e-7 of the variance, all smooth
+    verdict = residual_is_noise(7.7e-8, 0.001)
+    assert verdict.passed is False and "structure" in verdict.reason
+    assert residual_is_noise(1e-3, None).passed is None

@@ -17,6 +17,7 @@ from physlens.units import pi_groups
 EXTREME_SHARE = 0.005  # of the rows, at each end of each input's range, held out of the search
 FRESH_SHARE = 0.05  # of the remaining rows, held out at random
 MIN_SEARCH_ROWS = 8  # a table this small keeps its random rows for the search
+MIN_STRUCTURE_ROWS = 50  # fewer rows than this cannot tell a residual's structure from its noise
 NEEDED_Z = 3.0  # a column is needed when freezing it worsens the fit by this many standard errors
 NEEDED_SHARE = 0.1  # ... or by more than this share of the law's own error
 
@@ -101,16 +102,21 @@ def claim_verdicts(law: sympy.Expr, names: list[str], X: np.ndarray, y: np.ndarr
     ``extremes`` marking all rows at an extreme), it uses no column it does not need,
     and the regime its dimensionless groups sampled. Returns (verdicts, the columns
     left out of the law)."""
-    from physlens.methods.symbolic.noise import noise_at
-    from physlens.validate.symbolic import holds_on_fresh_rows, relevant_columns, sampled_regime
+    from physlens.methods.symbolic.noise import noise_at, noise_share
+    from physlens.validate.symbolic import holds_on_fresh_rows, relevant_columns, residual_is_noise, sampled_regime
 
     fresh, train, valid = rows["fresh"], rows["train"], rows["valid"]
+    search_rows = np.concatenate([train, valid])
+    residual = y[search_rows] - evaluate(law, names, X[search_rows])
+    relative = float(np.mean(residual**2) / np.var(y[search_rows])) if np.all(np.isfinite(residual)) else np.inf
+    share = (noise_share(X[search_rows], residual, np.random.default_rng(0)) if np.isfinite(relative) and relative > 1e-13
+             and len(search_rows) >= MIN_STRUCTURE_ROWS else None)
+    verdicts = [residual_is_noise(relative, share)]
     noise = noise_at(X, y, np.flatnonzero(extremes)) if extremes.any() else 0.0
-    verdicts = [holds_on_fresh_rows(y[fresh], evaluate(law, names, X[fresh]), extremes[fresh], r2_surrogate, valid_mse, noise)]
+    verdicts.append(holds_on_fresh_rows(y[fresh], evaluate(law, names, X[fresh]), extremes[fresh], r2_surrogate, valid_mse, noise))
     used = {s.name for s in law.free_symbols}
     irrelevant = [n for n in names if n not in used]
     unneeded = unneeded_columns(law, names, (X[train], y[train]), (X[valid], y[valid]))
     verdicts.append(relevant_columns(unneeded, irrelevant))
-    search_rows = np.concatenate([train, valid])
     verdicts.append(sampled_regime(group_ranges(law, X[search_rows], names, dims, constants)))
     return verdicts, irrelevant
