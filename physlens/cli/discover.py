@@ -65,6 +65,7 @@ def discover(
         "constants": [{k: c[k] for k in ("name", "value", "uncertainty", "unit", "identified_as")} for c in interpretation.values["constants"]],
         "law_with_constants": interpretation.values["law_with_constants"],
         "irrelevant_columns": interpretation.values["irrelevant_columns"],
+        "irrelevant_columns_judged": next((v["reason"] for v in payload["verdicts"] if v["name"] == "relevant columns"), None),
         "limit": next((v["reason"] for v in payload["verdicts"] if v["name"] == "limit of law"), None),
         "verdicts": payload["verdicts"],
         "reasons": payload["reasons"],

@@ -96,7 +96,7 @@ def test_discover_json_states_constants_with_units_and_irrelevant_columns(tmp_pa
     assert set(constant) == {"name", "value", "uncertainty", "unit", "identified_as"}
     assert constant["unit"] == "yr/au^(3/2)" and abs(constant["value"] - 1) < 1e-3
     assert constant["identified_as"].startswith("2π/√(G·M_sun)")
-    assert payload["irrelevant_columns"] == ["index"]
+    assert payload["irrelevant_columns"] == ["index"] and "frozen at its median" in payload["irrelevant_columns_judged"]
     assert payload["limit"] is not None
     human = run_cli("discover", str(path), "--target", "T", "--budget", "6", home=tmp_path)
     assert "C = 0.99" in human.stdout and "yr/au^(3/2)" in human.stdout and "left out as irrelevant: index" in human.stdout
