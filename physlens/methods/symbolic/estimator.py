@@ -22,7 +22,6 @@ import sympy
 from sklearn.base import RegressorMixin
 
 from physlens.errors import DataError
-from physlens.expr import count_complexity
 from physlens.methods.base import (
     FLAG_RULE,
     SEED_RULE,
@@ -43,10 +42,8 @@ from physlens.methods.symbolic.claims import claim_verdicts, fresh_rows
 from physlens.methods.symbolic.laws import evaluate, validation_split
 from physlens.methods.symbolic.search import SearchSettings, dimensional_reduction, search_laws
 from physlens.methods.symbolic.structure import differences_for_symmetries
-from physlens.methods.symbolic.unit_constants import (
-    constant_text, polish_with_units, stated_constants, with_fitted_unit_constants)
+from physlens.methods.symbolic.unit_constants import choose_law, consistent_with_constants, constant_text, stated_constants
 from physlens.units import parse_unit
-from physlens.validate.constants import constants_with_units
 from physlens.validate.dimensions import dimensional_consistency
 from physlens.validate.fit import heldout_accuracy, null_test, r2_score
 from physlens.validate.verdict import Verdict
@@ -238,7 +235,6 @@ class SymbolicRegressor(RegressorMixin, Method):
         # rows the search never sees, at the extremes of each input and at random: a claim must hold there too
         held, extremes = fresh_rows(X, np.random.default_rng([stream_seed, 1]))
         train_rows, valid_rows, fresh = train_rows[~held[train_rows]], valid_rows[~held[valid_rows]], np.flatnonzero(held)
-        n_valid = len(valid_rows)
         self.names_ = names
         self.n_features_in_ = X.shape[1]
         self.dimensions_ = dims
@@ -278,22 +274,7 @@ class SymbolicRegressor(RegressorMixin, Method):
         self.timings_["search"] = time.perf_counter() - t0
 
         report("checking")
-        variance = float(np.var(y[valid_rows]))
-        # with units: laws consistent as they are, or with fitted constants carrying units,
-        # each such constant a fitted parameter (a dimensionless law wins when the data
-        # allow one, and one constant beats two)
-        tiers = {id(c): 0 if dims is None or c.consistent else constants_with_units(c.expression, dims, target_dim)
-                 for c in candidates}
-        pool = [c for c in candidates if tiers[id(c)] is not None] or candidates
-        for c in pool:
-            if tiers[id(c)]:
-                c.expression = with_fitted_unit_constants(c.expression, names, X[train_rows], y[train_rows], dims, target_dim)
-                values = evaluate(c.expression, names, X[valid_rows])
-                c.mse, c.r2 = float(np.mean((values - y[valid_rows]) ** 2)), r2_score(y[valid_rows], values)
-                c.complexity = count_complexity(c.expression)
-        best = min(pool, key=lambda c: c.description_length(n_valid, variance))
-        if tiers[id(best)]:
-            polish_with_units(best, names, X, y, train_rows, valid_rows, dims, target_dim)
+        best = choose_law(candidates, names, X, y, train_rows, valid_rows, dims, target_dim)
         if back:  # express every law in the user's variables again
             for candidate in candidates:
                 candidate.expression = candidate.expression.xreplace(back)
@@ -327,10 +308,7 @@ class SymbolicRegressor(RegressorMixin, Method):
                 self.law_with_constants_ = sympy.sstr(law)
                 self.equation_ = law.xreplace({sympy.Symbol(c["name"]): sympy.Float(c["value"], 17) for c in self.constants_})
         if self.constants_ and verdicts[-1].passed is False:
-            verdicts[-1] = Verdict(verdicts[-1].name, True, 1.0, (
-                f"consistent with {len(self.constants_)} fitted constant{'s' * (len(self.constants_) > 1)} carrying units ("
-                + "; ".join(constant_text(c) for c in self.constants_) + ")"
-                + ("; no product of the inputs has the target's units" if reduction is None else "")))
+            verdicts[-1] = consistent_with_constants(self.constants_, unreachable=reduction is None)
         elif dims is not None and reduction is None and self.use_units:
             verdicts[-1] = Verdict(
                 verdicts[-1].name, verdicts[-1].passed, verdicts[-1].score,

@@ -64,6 +64,44 @@ def with_fitted_unit_constants(expression: sympy.Expr, names: list[str], X: np.n
                        for t, c in zip(terms, coefficients)])
 
 
+def choose_law(candidates: list, names: list[str], X: np.ndarray, y: np.ndarray, train_rows: np.ndarray,
+               valid_rows: np.ndarray, dims, target_dim):
+    """The law of least description length on the validation rows among those consistent
+    with the units as they are, or with fitted constants carrying units (each such
+    constant refitted, never snapped, and counted as a parameter: a dimensionless law
+    wins when the data allow one, and one constant beats two); all candidates when none is.
+    Without units, simply the law of least description length."""
+    from physlens.expr import count_complexity
+    from physlens.validate.constants import constants_with_units
+    from physlens.validate.fit import r2_score
+
+    n_valid, variance = len(valid_rows), float(np.var(y[valid_rows]))
+    tiers = {id(c): 0 if dims is None or c.consistent else constants_with_units(c.expression, dims, target_dim)
+             for c in candidates}
+    pool = [c for c in candidates if tiers[id(c)] is not None] or candidates
+    for c in pool:
+        if tiers[id(c)]:
+            c.expression = with_fitted_unit_constants(c.expression, names, X[train_rows], y[train_rows], dims, target_dim)
+            values = evaluate(c.expression, names, X[valid_rows])
+            c.mse, c.r2 = float(np.mean((values - y[valid_rows]) ** 2)), r2_score(y[valid_rows], values)
+            c.complexity = count_complexity(c.expression)
+    best = min(pool, key=lambda c: c.description_length(n_valid, variance))
+    if tiers[id(best)]:
+        polish_with_units(best, names, X, y, train_rows, valid_rows, dims, target_dim)
+    return best
+
+
+def consistent_with_constants(constants: list[dict], *, unreachable: bool):
+    """The dimensional-consistency verdict of a law made consistent by its constants
+    carrying units (``unreachable``: no product of the inputs has the target's units)."""
+    from physlens.validate.verdict import Verdict
+
+    return Verdict("dimensional consistency", True, 1.0, (
+        f"consistent with {len(constants)} fitted constant{'s' * (len(constants) > 1)} carrying units ("
+        + "; ".join(constant_text(c) for c in constants) + ")"
+        + ("; no product of the inputs has the target's units" if unreachable else "")))
+
+
 def polish_with_units(candidate, names: list[str], X: np.ndarray, y: np.ndarray, train_rows: np.ndarray,
                       valid_rows: np.ndarray, dims, target_dim) -> None:
     """Re-snap the chosen law's other constants (an exponent 1.49992 to 3/2) with its
