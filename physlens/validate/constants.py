@@ -86,15 +86,19 @@ class UnitTerm:
 def unit_terms(expression: sympy.Expr, dimensions: Mapping[str, Dimension], target: Dimension) -> list[UnitTerm] | None:
     """The law's additive parts, each with the dimension its numeric coefficient must
     carry; None when a part is inconsistent on its own (a sum of unlike dimensions, a
-    function of a dimensional argument), which no constant outside it can repair."""
-    terms = []
-    for term in sympy.Add.make_args(expression):
-        coefficient, rest = term.as_coeff_Mul()
-        rest_dimension = expression_dimension(rest, dimensions)
-        if rest_dimension is None:
-            return None
-        terms.append(UnitTerm(coefficient, rest, target / rest_dimension))
-    return terms
+    function of a dimensional argument), which no constant outside it can repair. A
+    product over a sum, nu**2*(a*T - b*nu), is judged multiplied out."""
+    for form in (expression, sympy.expand_mul(expression)):
+        terms = []
+        for term in sympy.Add.make_args(form):
+            coefficient, rest = term.as_coeff_Mul()
+            rest_dimension = expression_dimension(rest, dimensions)
+            if rest_dimension is None:
+                break
+            terms.append(UnitTerm(coefficient, rest, target / rest_dimension))
+        else:
+            return terms
+    return None
 
 
 def constants_with_units(expression: sympy.Expr, dimensions: Mapping[str, Dimension] | None, target: Dimension | None) -> int | None:

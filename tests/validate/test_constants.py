@@ -61,3 +61,7 @@ def test_unit_terms_give_each_part_the_units_its_constant_needs():
     assert constants_with_units(sympy.sin(a), dims, target) is None  # no constant outside repairs sin(length)
     assert constants_with_units(a, {"a": parse_unit("s")}, target) == 0
     assert constants_with_units(a, None, None) is None
+    # Rayleigh-Jeans with its first correction, as the search writes it: nu**2*(a*T - b*nu)
+    nu, temperature = sympy.symbols("nu T", positive=True)
+    law = nu**2 * (3.07e-40 * temperature - 7.37e-51 * nu)
+    assert constants_with_units(law, {"nu": parse_unit("Hz"), "T": parse_unit("K")}, parse_unit("W/(m^2*Hz)")) == 2
