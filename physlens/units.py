@@ -69,11 +69,18 @@ class Dimension:
 DIMENSIONLESS = Dimension()
 
 
+# the IAU 2015 nominal solar mass parameter GM_sun (Resolution B3), exact in m^3/s^2:
+# pint knows au and year but not the solar mass, which astronomical tables use
+SOLAR_MASS_PARAMETER = 1.3271244e20
+
+
 @functools.lru_cache(maxsize=1)
 def _registry():
     import pint
 
-    return pint.UnitRegistry()
+    registry = pint.UnitRegistry()
+    registry.define(f"solar_mass = {SOLAR_MASS_PARAMETER} m**3/s**2 / newtonian_constant_of_gravitation = M_sun")
+    return registry
 
 
 @functools.lru_cache(maxsize=4096)
@@ -202,3 +209,34 @@ def unit_solution(target: Dimension, dimensions: Mapping[str, Dimension]) -> dic
     if params.shape[0]:
         solution = solution.subs({p: 0 for p in params})
     return {n: Fraction(int(sympy.fraction(v)[0]), int(sympy.fraction(v)[1])) for n, v in zip(names, solution) if v != 0}
+
+
+def unit_text(powers: Mapping[str, Fraction]) -> str:
+    """A unit written from unit texts and their powers, as a physicist writes it:
+    {"yr": 1, "au": -3/2} gives ``yr/au^(3/2)``; compound units are bracketed."""
+    def power(unit: str, exponent: Fraction) -> str:
+        shown = f"({unit})" if any(c in unit for c in "*/ ") else unit
+        if exponent == 1:
+            return shown
+        return f"{shown}^{exponent}" if exponent.denominator == 1 else f"{shown}^({exponent})"
+
+    merged: dict[str, Fraction] = {}
+    for unit, exponent in powers.items():
+        unit = unit.strip()
+        if unit not in ("", "1", "dimensionless", "-"):
+            merged[unit] = merged.get(unit, Fraction(0)) + Fraction(exponent)
+    if not all(re.fullmatch(r"\w+", unit) for unit in merged):  # compound units: let pint cancel them
+        registry = _registry()
+        product = registry.parse_units("dimensionless")
+        for unit, exponent in merged.items():
+            product = product * registry.parse_units(unit.replace("^", "**")) ** float(exponent)
+        numerator, *denominator = format(product, "~P").split("/")
+        return numerator if not denominator else (
+            f"{numerator}/{denominator[0]}" if len(denominator) == 1 else f"{numerator}/({'·'.join(denominator)})")
+    numerator = [power(u, e) for u, e in merged.items() if e > 0]
+    denominator = [power(u, -e) for u, e in merged.items() if e < 0]
+    top = "*".join(numerator) or "1"
+    if not denominator:
+        return top if numerator else "dimensionless"
+    bottom = denominator[0] if len(denominator) == 1 else "(" + "*".join(denominator) + ")"
+    return f"{top}/{bottom}"

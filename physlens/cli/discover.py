@@ -68,6 +68,11 @@ def discover(
         "r2_test": interpretation.values["r2_test"],
         "dimensionally_consistent": interpretation.values["dimensionally_consistent"],
         "pareto": [{"equation": r["equation"], "complexity": r["complexity"], "r2": r["r2"]} for r in payload["table"] or []],
+        "constants": [{k: c[k] for k in ("name", "value", "uncertainty", "unit", "identified_as")} for c in interpretation.values["constants"]],
+        "law_with_constants": interpretation.values["law_with_constants"],
+        "irrelevant_columns": interpretation.values["irrelevant_columns"],
+        "irrelevant_columns_judged": next((v["reason"] for v in payload["verdicts"] if v["name"] == "relevant columns"), None),
+        "limit": next((v["reason"] for v in payload["verdicts"] if v["name"] == "limit of law"), None),
         "verdicts": payload["verdicts"],
         "reasons": payload["reasons"],
         "budget": interpretation.values["budget"],
@@ -97,6 +102,14 @@ def _print_report(console, dataset, interpretation, result, markdown: bool = Fal
         console.print(f"[bold red]No law found.[/] Best candidate, not trusted: {result['readable']}")
         for reason in result["reasons"]:
             console.print(f"  - {reason}")
+    if result["constants"]:
+        from physlens.methods.symbolic.unit_constants import constant_text
+
+        console.print(f"with constants carrying units: {result['target']} = {result['law_with_constants']}")
+        for constant in interpretation.values["constants"]:
+            console.print(f"  {constant_text(constant)}")
+    if result["irrelevant_columns"]:
+        console.print(f"columns left out as irrelevant: {', '.join(result['irrelevant_columns'])} (see the 'relevant columns' check)")
     console.print(f"LaTeX: {result['target']} = {result['latex']}")
     console.print(f"held-out R2: {result['r2_test']:.6f}   dimensionally consistent: {result['dimensionally_consistent']}")
     print_verdicts(console, interpretation.verdicts, markdown=markdown)

@@ -34,9 +34,14 @@ def heldout_accuracy(r2_law: float, r2_surrogate: float, *, factor: float = 1.5,
     surrogate fitted to the same rows (the surrogate estimates the noise floor).
 
     Passes when the law's unexplained variance is at most ``factor`` times the
-    surrogate's plus ``slack``; a law well below the surrogate misses structure."""
+    surrogate's plus ``slack``; a law well below the surrogate misses structure. A law
+    with R2 <= 0 never passes: it predicts no better than the mean, however poor the
+    surrogate (on a few rows a surrogate's R2 can be negative too)."""
     if not np.isfinite(r2_law):
         return Verdict("held-out accuracy", False, r2_law, "the law gives non-finite predictions on held-out rows")
+    if r2_law <= 0:
+        return Verdict("held-out accuracy", False, r2_law,
+                       f"held-out R2 {r2_law:.4f} <= 0: the law predicts no better than the mean of the target")
     floor = max(1.0 - r2_surrogate, 0.0)
     if 1.0 - r2_law <= factor * floor + slack:
         return Verdict(

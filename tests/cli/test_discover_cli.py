@@ -79,3 +79,24 @@ def test_methods_lists_registry_with_taxonomy(tmp_path):
     payload = json.loads(completed.stdout)
     assert payload["symbolic"]["origin"] == "intrinsic"
     assert payload["symbolic"]["consumes"] == "table"
+
+
+@pytest.mark.slow  # two CLI runs of 6 s each (35 s under load)
+def test_discover_json_states_constants_with_units_and_irrelevant_columns(tmp_path):
+    from physlens.data.planets import ORBITS
+
+    path = tmp_path / "planets.csv"
+    # the planets' table with a column that plays no role (the bodies' row number)
+    path.write_text("a [au],index,T [yr]\n" + "".join(f"{a},{i + 1},{T}\n" for i, (_, a, T) in enumerate(ORBITS)))
+    completed = run_cli("discover", str(path), "--target", "T", "--budget", "6", "--json", home=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    payload = json.loads(completed.stdout)
+    assert payload["found"] is True and payload["law_with_constants"] == "C*a**(3/2)"
+    (constant,) = payload["constants"]
+    assert set(constant) == {"name", "value", "uncertainty", "unit", "identified_as"}
+    assert constant["unit"] == "yr/au^(3/2)" and abs(constant["value"] - 1) < 1e-3
+    assert constant["identified_as"].startswith("2π/√(G·M_sun)")
+    assert payload["irrelevant_columns"] == ["index"] and "frozen at its median" in payload["irrelevant_columns_judged"]
+    assert payload["limit"] is not None
+    human = run_cli("discover", str(path), "--target", "T", "--budget", "6", home=tmp_path)
+    assert "C = 0.99" in human.stdout and "yr/au^(3/2)" in human.stdout and "left out as irrelevant: index" in human.stdout

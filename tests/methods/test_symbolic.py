@@ -59,15 +59,19 @@ def test_same_seed_same_law():
     assert sympy.srepr(first.equation_) == sympy.srepr(second.equation_)
 
 
-def test_inconsistent_candidates_are_flagged_when_units_cannot_make_the_target(rng):
-    # a = g (a constant acceleration) from a length alone: no product of inputs has units m/s^2
+def test_a_constant_with_units_is_stated_when_units_cannot_make_the_target(rng):
+    # a = C h from a length alone: no product of inputs has units m/s^2, so the law needs a
+    # constant with units (issue 28: once refused as inconsistent, now stated as C [1/s^2])
     X = rng.uniform(1, 2, (200, 1))
     y = 9.81 * X[:, 0]
     method = SymbolicRegressor(budget=4, evaluations=5_000, random_state=0).fit(X, y, names=["h"], X_units=["m"], y_units="m/s^2")
     verdict = next(v for v in method.verdicts_ if v.name == "dimensional consistency")
-    assert verdict.passed is False
+    assert verdict.passed is True
     assert "no product of the inputs has the target's units" in verdict.reason
-    assert method.found_ is False
+    assert method.found_ is True
+    (constant,) = method.constants_
+    assert constant["unit"] == "1/s²"
+    assert abs(constant["value"] - 9.81) < 1e-9 and constant["identified_as"] is None
 
 
 def test_predict_matches_equation():

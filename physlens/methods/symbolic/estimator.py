@@ -38,16 +38,19 @@ from physlens.methods.base import (
     rng_from,
     seed_from,
 )
+from physlens.methods.symbolic.claims import claim_verdicts, fresh_rows
 from physlens.methods.symbolic.laws import evaluate, validation_split
 from physlens.methods.symbolic.readable import readable_law
 from physlens.methods.symbolic.search import SearchSettings, dimensional_reduction, search_laws
 from physlens.methods.symbolic.structure import differences_for_symmetries
+from physlens.methods.symbolic.unit_constants import choose_law, consistent_with_constants, constant_text, stated_constants
 from physlens.units import parse_unit
 from physlens.validate.dimensions import dimensional_consistency
 from physlens.validate.fit import heldout_accuracy, null_test, r2_score
 from physlens.validate.verdict import Verdict, all_blocking_passed
 
 FUNCTIONS = "sqrt,exp,log,sin,cos"
+RAW_SHARE = 0.5  # of the time left, at least, for a search with constants carrying units when no dimensionless law fits
 KNOWN_FUNCTIONS = ("abs", "acos", "asin", "atan", "cbrt", "cos", "exp", "log", "sin", "sqrt", "square", "tan", "tanh")
 
 
@@ -138,6 +141,16 @@ class SymbolicRegressor(RegressorMixin, Method):
         Seconds spent in each stage.
     budget_kind_ : str
         How the search was bounded: model evaluations (reproducible) or wall-clock seconds.
+    units_ : dict or None
+        The unit texts given: {"inputs": {name: unit}, "target": unit}.
+    constants_ : list of dict
+        The law's constants that carry units, each {name, value, uncertainty, unit,
+        identified_as, identification}: refitted with their standard uncertainty, named
+        where they match CODATA constants (:func:`physlens.validate.constants.identify_constant`).
+    law_with_constants_ : str or None
+        The law written with those constants as symbols (``C*a**(3/2)``).
+    irrelevant_columns_ : list of str
+        Input columns the law leaves out (the "relevant columns" verdict says how judged).
     """
 
     taxonomy: ClassVar[Taxonomy] = Taxonomy("intrinsic", "functional", "global", "discovering", "high")
@@ -220,11 +233,14 @@ class SymbolicRegressor(RegressorMixin, Method):
         train_rows, valid_rows = validation_split(n, self.validation_fraction, rng)
         # streams the search and the null search share (an int random_state is its own seed)
         stream_seed = seed_from(self.random_state)
-        n_valid = len(valid_rows)
+        # rows the search never sees, at the extremes of each input and at random: a claim must hold there too
+        held, extremes = fresh_rows(X, np.random.default_rng([stream_seed, 1]))
+        train_rows, valid_rows, fresh = train_rows[~held[train_rows]], valid_rows[~held[valid_rows]], np.flatnonzero(held)
         self.names_ = names
         self.n_features_in_ = X.shape[1]
         self.dimensions_ = dims
         self.target_dimension_ = target_dim
+        self.units_ = None if dims is None else {"inputs": dict(zip(names, X_units)), "target": y_units}
         self.timings_ = {}
 
         self.symmetries_ = []
@@ -250,13 +266,16 @@ class SymbolicRegressor(RegressorMixin, Method):
         )
         candidates = search_laws(X, y, names, dims, reduction, train_rows, valid_rows, rng, t0 + search_share * (deadline - t0),
                                  "search", settings)
+        if reduction is not None and not any(accuracy_check(c.r2).passed for c in candidates):
+            # no dimensionless law fits within the noise: search the inputs themselves, where
+            # a fitted constant may carry the units the law needs (k_B in m*B/(k_B*T))
+            report("searching with constants that carry units")
+            raw_end = max(t0 + search_share * (deadline - t0), time.perf_counter() + RAW_SHARE * (deadline - time.perf_counter()))
+            candidates += search_laws(X, y, names, dims, None, train_rows, valid_rows, rng, raw_end, "search", settings)
         self.timings_["search"] = time.perf_counter() - t0
 
         report("checking")
-        variance = float(np.var(y[valid_rows]))
-        consistent_any = any(c.consistent for c in candidates)
-        pool = [c for c in candidates if c.consistent] if consistent_any else candidates
-        best = min(pool, key=lambda c: c.description_length(n_valid, variance))
+        best = choose_law(candidates, names, X, y, train_rows, valid_rows, dims, target_dim)
         if back:  # express every law in the user's variables again
             for candidate in candidates:
                 candidate.expression = candidate.expression.xreplace(back)
@@ -282,12 +301,25 @@ class SymbolicRegressor(RegressorMixin, Method):
             verdicts.append(null_test(best.r2, self.r2_null_))
             self.timings_["null test"] = time.perf_counter() - t0
         verdicts.append(dimensional_consistency(best.expression, dims, target_dim))
-        if dims is not None and reduction is None and self.use_units:
+        self.constants_, self.law_with_constants_ = [], None
+        if dims is not None:  # stated from every row: the claim is checked below on the fresh ones
+            self.constants_, law = stated_constants(
+                best.expression, names, X, y, dims, target_dim, self.units_["inputs"], self.units_["target"])
+            if law is not None:  # the law predicts with the constants it states
+                self.law_with_constants_ = sympy.sstr(law)
+                self.equation_ = law.xreplace({sympy.Symbol(c["name"]): sympy.Float(c["value"], 17) for c in self.constants_})
+        if self.constants_ and verdicts[-1].passed is False:
+            verdicts[-1] = consistent_with_constants(self.constants_, unreachable=reduction is None)
+        elif dims is not None and reduction is None and self.use_units:
             verdicts[-1] = Verdict(
                 verdicts[-1].name, verdicts[-1].passed, verdicts[-1].score,
                 verdicts[-1].reason + "; no product of the inputs has the target's units, so a constant with "
                 "units (or a missing input) is needed",
             )
+        claims, self.irrelevant_columns_ = claim_verdicts(
+            self.equation_, names, X, y, {"fresh": fresh, "train": train_rows, "valid": valid_rows}, extremes,
+            self.r2_surrogate_, best.mse, dims, self.constants_)
+        verdicts.extend(claims)
         self.verdicts_ = verdicts
         self.found_ = all_blocking_passed(verdicts)
         self.reasons_ = [v.reason for v in verdicts if v.passed is False]
@@ -351,6 +383,8 @@ class SymbolicRegressor(RegressorMixin, Method):
             f"{target} = {sympy.sstr(self.equation_)} (held-out R2 {self.r2_test_:.6f}, complexity {self.complexity_})"
             if self.found_ else f"no law found; best candidate {target} = {sympy.sstr(self.equation_)}"
         )
+        if self.constants_:
+            summary += f"; {target} = {self.law_with_constants_}, " + ", ".join(constant_text(c) for c in self.constants_)
         return Interpretation(
             kind="equation",
             method=self.method_name,
@@ -370,6 +404,9 @@ class SymbolicRegressor(RegressorMixin, Method):
                 },
                 "budget": self.budget_kind_,
                 "seconds": self.timings_,
+                "constants": [{**c, "dimension": str(c["dimension"])} for c in self.constants_],
+                "law_with_constants": self.law_with_constants_,
+                "irrelevant_columns": list(self.irrelevant_columns_),
             },
             table=self.pareto_,
             verdicts=list(self.verdicts_),

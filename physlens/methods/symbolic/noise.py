@@ -24,14 +24,21 @@ def noise_share(Z: np.ndarray, target: np.ndarray, rng: np.random.Generator | No
     n, m = Z.shape
     if m == 0 or np.var(target) == 0:
         return 0.0
-    rows = rng.choice(n, size=min(queries, n), replace=False)
-    local = _local_quadratic(Z, target, rows, neighbours=2 * _quadratic_terms(m) + 6)
+    return noise_at(Z, target, rng.choice(n, size=min(queries, n), replace=False)) / float(np.var(target))
+
+
+def noise_at(Z: np.ndarray, target: np.ndarray, rows: np.ndarray) -> float:
+    """The noise variance at ``rows``, estimated as :func:`noise_share` does (a local
+    quadratic fit to each row's neighbours, its residual at the row corrected by its
+    leverage); 0 when it cannot be estimated."""
+    if Z.shape[1] == 0 or len(rows) == 0:
+        return 0.0
+    local = _local_quadratic(Z, target, rows, neighbours=2 * _quadratic_terms(Z.shape[1]) + 6)
     if local is None:
         return 0.0
     fitted, smoother, _ = local
-    residual = target[rows] - fitted
     leverage = smoother[:, 0]  # the row's own weight in its fitted value (it is its own nearest)
-    return float(np.mean(residual**2 / np.maximum(1 - leverage, 1e-3)) / np.var(target))
+    return float(np.mean((target[rows] - fitted) ** 2 / np.maximum(1 - leverage, 1e-3)))
 
 
 def _quadratic_terms(m: int) -> int:
