@@ -1,0 +1,240 @@
+"""How many quantities are conserved, and which: AI Poincaré from trajectories alone.
+
+Liu & Tegmark, "Machine learning conservation laws from trajectories", PRL 126, 180604
+(2021), and "AI Poincaré 2.0" (Liu, Madhavan, Tegmark, PRE 106, 045307 (2022)): a conserved
+quantity is a function whose gradient is orthogonal to the flow, i.e. constant along every
+trajectory. Here the candidates are combinations of a library (monomials up to
+``max_degree`` and ``extra_terms``) whose share of variance within trajectories vanishes:
+the null space of a generalised eigenproblem (``SymbolicGradients.fit_events`` with the
+trajectory as the event), read sparse and in closed form. Each candidate is then judged
+against the noise floor, not a fixed cut: its within-trajectory share must stay within
+``noise_margin`` times the share measurement noise alone gives it (noise estimated from
+4th differences along each trajectory; at least ``min_share``, the integrator's floor).
+Candidates above it are conserved only approximately (a near-integrable orbit, a chaotic
+one's short-time regularity) and are reported as not trusted, not counted. The count is the
+size of a functionally independent subset (rank of the gradients), so E, L and the
+Fradkin tensor's three components of the isotropic oscillator count as 3.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from physlens.errors import DataError
+from physlens.methods.base import (
+    SEED_RULE,
+    Interpretation,
+    Method,
+    Taxonomy,
+    as_samples,
+    column_names,
+    fraction,
+    positive_int,
+    positive_number,
+    register,
+    rng_from,
+)
+from physlens.validate.conserved import conservation_verdict, independent_subset, noise_share, state_noise, within_share
+from physlens.validate.verdict import Verdict, all_blocking_passed
+
+__all__ = ["ConservedQuantities"]
+
+MIN_EVENTS = 10  # fit_events needs this many events; short runs are cut into segments
+
+
+@register("ai_poincare")
+class ConservedQuantities(Method):
+    """Counts the independent conserved quantities of trajectories and writes each in
+    closed form (AI Poincaré, Liu & Tegmark 2021; the null-space reading of AI Poincaré 2.0).
+
+    ``fit(states, trajectory, names)``: states (n, d) sampled in time order along each
+    trajectory, ``trajectory`` (n,) its id. Learned: ``quantities_`` (closed forms, an
+    independent set), ``n_conserved_``, ``approximate_`` (candidates the data conserve only
+    approximately), and each quantity's within-trajectory share and threshold.
+
+    Parameters
+    ----------
+    max_degree : int, default 2
+        Highest monomial degree of the library (1 to 6).
+    extra_terms : list of str, default ()
+        Further library terms as expression texts in the state names, e.g. "cos(q1)".
+    tolerance : float, default 0.05
+        Candidates whose within-trajectory share of variance exceeds this are not reported.
+    noise_margin : float, default 10
+        A quantity counts as conserved when its share is within this factor of the share
+        measurement noise alone gives it.
+    min_share : float, default 1e-6
+        The least threshold (round-off and integrator error of clean data).
+    held_out : float, default 0.25
+        Fraction of trajectories held out to check each quantity (with at least 8).
+    max_samples : int, default 6000
+        At most this many rows are read (every k-th sample of each trajectory).
+    random_state : None, int or numpy Generator, default None
+        Seed of the held-out split.
+
+    Attributes
+    ----------
+    quantities_ : list of sympy.Expr
+        The independent conserved quantities, in closed form.
+    n_conserved_ : int
+        Their number.
+    shares_, thresholds_ : list of float
+        Each quantity's within-trajectory share of variance, and the threshold it met.
+    held_out_shares_ : list of float or None
+        The same share on the held-out trajectories (None without a held-out set).
+    approximate_ : list of (sympy.Expr, float, float)
+        Candidates conserved only approximately: (closed form, share, threshold).
+    dependent_ : list of sympy.Expr
+        Conserved candidates that are functions of the quantities kept.
+    noise_ : ndarray
+        Estimated measurement-noise std of each state.
+    names_ : list of str
+        State names.
+    n_trajectories_ : int
+        Trajectories read.
+    reader_ : SymbolicGradients
+        The null-space search that proposed the candidates.
+    """
+
+    taxonomy = Taxonomy(origin="intrinsic", mechanism="functional", scope="global", aim="discovering", level="high")
+    consumes = "trajectories"
+    interpretation_kind = "invariant"
+    parameter_rules = {
+        "max_degree": (lambda v: positive_int(v) and v <= 6, "an integer from 1 to 6"),
+        "extra_terms": (lambda v: not isinstance(v, str) and all(isinstance(t, str) for t in v), "a list of expression texts, e.g. ['cos(q1)']"),
+        "tolerance": (fraction, "a number in (0, 1)"),
+        "noise_margin": (lambda v: positive_number(v) and v >= 1, "a number >= 1"),
+        "min_share": (fraction, "a number in (0, 1)"),
+        "held_out": (lambda v: fraction(v) and v < 0.5, "a number in (0, 0.5)"),
+        "max_samples": (lambda v: positive_int(v) and v >= 50, "an integer >= 50"),
+        "random_state": SEED_RULE,
+    }
+
+    def __init__(self, *, max_degree: int = 2, extra_terms: Sequence[str] = (), tolerance: float = 0.05, noise_margin: float = 10.0,
+                 min_share: float = 1e-6, held_out: float = 0.25, max_samples: int = 6000, random_state: int | None = None):
+        self.max_degree = max_degree
+        self.extra_terms = extra_terms
+        self.tolerance = tolerance
+        self.noise_margin = noise_margin
+        self.min_share = min_share
+        self.held_out = held_out
+        self.max_samples = max_samples
+        self.random_state = random_state
+
+    def fit_dataset(self, dataset) -> "ConservedQuantities":
+        self._check_applicable(dataset)
+        names = dataset.names("state")
+        if "trajectory" not in dataset.arrays:
+            raise DataError(f"dataset {dataset.name!r} has no 'trajectory' column saying which samples share an orbit")
+        return self.fit(np.column_stack([dataset[n] for n in names]), dataset["trajectory"], names)
+
+    def fit(self, states, trajectory, names: Sequence[str] | None = None) -> "ConservedQuantities":
+        from physlens.methods.symbolic_gradients import SymbolicGradients
+
+        self._validate_parameters()
+        owner = type(self).__name__
+        states = as_samples(owner, "states", states, min_rows=20)
+        names = column_names(owner, names, states.shape[1])
+        trajectory = np.asarray(trajectory)
+        if trajectory.shape != (states.shape[0],):
+            raise DataError(f"{owner}: trajectory must have one id per sample ({states.shape[0]}), got shape {trajectory.shape}")
+        labels = np.unique(trajectory)
+        if len(labels) < 3:
+            raise DataError(f"{owner}: {len(labels)} trajectories; at least 3 are needed (a conserved quantity is seen by "
+                            "differing between trajectories while staying constant along each)")
+        stride = max(1, int(np.ceil(len(states) / self.max_samples)))
+        keep = np.concatenate([np.flatnonzero(trajectory == label)[::stride] for label in labels])
+        states, trajectory = states[keep], trajectory[keep]
+        self.names_, self.n_trajectories_ = list(names), len(labels)
+        self.noise_ = state_noise(states, trajectory)
+        rng = rng_from(self.random_state)
+        n_held = int(round(self.held_out * len(labels))) if len(labels) >= 8 else 0
+        held = rng.choice(labels, n_held, replace=False) if n_held else np.array([], dtype=labels.dtype)
+        train = ~np.isin(trajectory, held)
+        events = self._events(trajectory[train])
+        reader = SymbolicGradients(max_degree=self.max_degree, extra_terms=list(self.extra_terms), tolerance=self.tolerance,
+                                   random_state=self.random_state)
+        reader.fit_events(states[train], events, names)
+        self.reader_ = reader
+        self._judge(reader.invariants_, states, trajectory, train)
+        return self
+
+    @staticmethod
+    def _events(trajectory: np.ndarray) -> np.ndarray:
+        """Trajectory ids as events; with fewer than MIN_EVENTS trajectories each is cut into
+        consecutive segments (a conserved quantity is constant on every segment too)."""
+        labels, inverse = np.unique(trajectory, return_inverse=True)
+        pieces = int(np.ceil(MIN_EVENTS / len(labels)))
+        if pieces == 1:
+            return inverse
+        events = np.empty(len(trajectory), dtype=int)
+        for k in range(len(labels)):
+            rows = np.flatnonzero(inverse == k)
+            events[rows] = k * pieces + np.minimum(np.arange(len(rows)) * pieces // len(rows), pieces - 1)
+        return events
+
+    def _judge(self, candidates, states, trajectory, train) -> None:
+        from physlens.expr import to_function
+
+        names = self.names_
+        conserved, shares, thresholds, approximate = [], [], [], []
+        for expression in candidates:
+            values = np.broadcast_to(to_function(expression, names)(*states[train].T), (int(train.sum()),))
+            share = within_share(values, trajectory[train])
+            threshold = max(self.noise_margin * noise_share(expression, names, states[train], self.noise_), self.min_share)
+            if share <= threshold:
+                conserved.append(expression)
+                shares.append(share)
+                thresholds.append(threshold)
+            else:
+                approximate.append((expression, share, threshold))
+        points = states[train][rng_from(0).choice(int(train.sum()), min(300, int(train.sum())), replace=False)]
+        independent = independent_subset(conserved, names, points) if conserved else []
+        self.quantities_ = [conserved[i] for i in independent]
+        self.dependent_ = [e for i, e in enumerate(conserved) if i not in independent]
+        self.shares_ = [shares[i] for i in independent]
+        self.thresholds_ = [thresholds[i] for i in independent]
+        self.approximate_ = approximate
+        self.n_conserved_ = len(self.quantities_)
+        self.held_out_shares_ = None
+        if (~train).any():
+            self.held_out_shares_ = []
+            for expression in self.quantities_:
+                values = np.broadcast_to(to_function(expression, names)(*states[~train].T), (int((~train).sum()),))
+                self.held_out_shares_.append(within_share(values, trajectory[~train]))
+            self._held_out_thresholds = [max(self.noise_margin * noise_share(e, names, states[~train], self.noise_), self.min_share)
+                                         for e in self.quantities_]
+
+    def interpret(self) -> Interpretation:
+        self._check_is_fitted("quantities_")
+        verdicts: list[Verdict] = []
+        for k, (expression, share, threshold) in enumerate(zip(self.quantities_, self.shares_, self.thresholds_), start=1):
+            verdicts.append(conservation_verdict(f"C{k}", expression, share, threshold, "on the trajectories fitted"))
+            if self.held_out_shares_ is not None:
+                verdicts.append(conservation_verdict(f"C{k}", expression, self.held_out_shares_[k - 1], self._held_out_thresholds[k - 1],
+                                                     "on held-out trajectories"))
+        if self.held_out_shares_ is None:
+            verdicts.append(Verdict("held-out trajectories", None, None, f"{self.n_trajectories_} trajectories: fewer than 8, none held out"))
+        for expression, share, threshold in self.approximate_:
+            verdicts.append(Verdict("conserved only approximately", False, share,
+                                    f"{expression}: {share:.2e} of its variance lies within trajectories, above the noise floor's "
+                                    f"{threshold:.2e}; not counted (informative)", blocking=False))
+        if not self.quantities_:
+            verdicts.append(Verdict("a conserved quantity", False, 0.0,
+                                    f"no combination of the library (degree <= {self.max_degree}, {len(self.extra_terms)} extra terms) is constant "
+                                    "along the trajectories within the noise floor"))
+        return Interpretation(
+            kind="invariant",
+            method=self.method_name,
+            taxonomy=self.taxonomy,
+            found=all_blocking_passed(verdicts),
+            summary=f"{self.n_conserved_} independent conserved quantities of ({', '.join(self.names_)}) from {self.n_trajectories_} trajectories",
+            expressions={f"C{k}": e for k, e in enumerate(self.quantities_, start=1)},
+            values={"n_conserved": self.n_conserved_, "shares": self.shares_, "thresholds": self.thresholds_,
+                    "held_out_shares": self.held_out_shares_, "dependent": [str(e) for e in self.dependent_],
+                    "approximate": [{"expression": str(e), "share": s, "threshold": t} for e, s, t in self.approximate_]},
+            verdicts=verdicts,
+            reasons=[f"{v.name}: {v.reason}" for v in verdicts if v.blocking and v.passed is False],
+        )
