@@ -139,7 +139,7 @@ def lagrangian_trajectories(
     rng = rng if rng is not None else np.random.default_rng(0)
     coordinates, velocities, lagrangian, energy, field, initial, constants = _spec(system)
     names = coordinates + velocities
-    substeps = 20
+    substeps = max(20, int(np.ceil(duration / ((samples_per_trajectory - 1) * 0.005))))  # RK4 steps of at most 0.005
     dt = duration / ((samples_per_trajectory - 1) * substeps)
     path = integrate(field, initial(rng, n_trajectories), dt, (samples_per_trajectory - 1) * substeps, every=substeps)
     states = path.transpose(1, 0, 2).reshape(-1, len(names))

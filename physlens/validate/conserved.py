@@ -81,8 +81,8 @@ def conservation_verdict(name: str, expression: sympy.Expr, share: float, thresh
         f"{name} conserved {where}",
         bool(np.isfinite(share) and share <= threshold),
         share,
-        f"{sympy.sstr(expression)}: {share:.2e} of its variance lies within trajectories {where} (needs <= {threshold:.2e}, "
-        "the noise floor's share with a margin)",
+        f"{sympy.sstr(expression)}: a share {share:.2e} of its variance is scatter along single trajectories "
+        f"(needs <= {threshold:.2e}: measurement noise's share with a margin)",
     )
 
 
