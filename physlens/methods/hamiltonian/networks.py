@@ -84,7 +84,7 @@ class _DynamicsBase(Method):
 
     @staticmethod
     def _state_names(dataset) -> list[str]:
-        if dataset.truth is not None and "coordinates" in dataset.truth.parameters:
+        if dataset.truth is not None and "momenta" in dataset.truth.parameters:  # (q, v) data name velocities instead
             return list(dataset.truth.parameters["coordinates"]) + list(dataset.truth.parameters["momenta"])
         return dataset.names("state")
 
