@@ -71,7 +71,7 @@ def main() -> None:
                      f"{' (missed ' + ', '.join(r['missed']) + ')' if r['missed'] else ''} | "
                      + "; ".join(f"`{q}`" for q in r["quantities"]) + f" | {'; '.join(r['approximate']) or '-'} | {r['seconds']:.1f} |")
     prose = (f"AI Poincaré count from {args.trajectories} trajectories per system (seed {args.seed}); a quantity counts when its share of "
-             "variance along single trajectories is within 10x of what the estimated measurement noise gives it (at least 1e-6); "
+             "variance along single trajectories is within 3x of what white noise accounts for (read from its own 4th differences along each trajectory; at least 1e-6); "
              "recovered = the true quantity is a function of those found (gradient span residual <= 1e-6).")
     print(prose + "\n\n" + "\n".join(lines))
     if not args.dry_run:

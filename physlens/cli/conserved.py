@@ -18,7 +18,7 @@ def conserved(
     time: str = typer.Option("t", "--time", help="Time column, left out of the states when present."),
     degree: int = typer.Option(2, "--degree", min=1, max=6, help="Highest monomial degree of the library the closed forms are built from."),
     term: list[str] = typer.Option(None, "--term", help="Extra library term in the column names, e.g. 'cos(q1)' or '1/sqrt(x**2+y**2)' (repeatable)."),
-    noise_margin: float = typer.Option(10.0, "--noise-margin", min=1.0, help="A quantity counts when its scatter along trajectories is within this factor of what measurement noise alone gives it."),
+    noise_margin: float = typer.Option(3.0, "--noise-margin", min=1.0, help="A quantity counts when its scatter along trajectories is within this factor of what white noise accounts for."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the held-out trajectories."),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
 ) -> None:

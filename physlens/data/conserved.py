@@ -140,14 +140,11 @@ def conserved_trajectories(
     (default :data:`DURATIONS`); ``noise`` adds Gaussian noise (std = noise x RMS per column)."""
     from scipy.integrate import solve_ivp
 
+    from physlens.data.hamiltonian import check_sampling
+
     if system not in SYSTEMS:
         raise ParameterError(f"system {system!r} is unknown; valid systems: {', '.join(SYSTEMS)}")
-    for name, value, minimum in (("n_trajectories", n_trajectories, 1), ("samples_per_trajectory", samples_per_trajectory, 2)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-            raise ParameterError(f"parameter {name}={value!r} is invalid; expected an integer >= {minimum}")
-    duration = DURATIONS[system] if duration is None else duration
-    if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not np.isfinite(duration) or duration <= 0:
-        raise ParameterError(f"parameter duration={duration!r} is invalid; expected a finite number > 0")
+    duration = check_sampling(n_trajectories, samples_per_trajectory, DURATIONS[system] if duration is None else duration)
     rng = rng if rng is not None else np.random.default_rng(0)
     names, conserved, field, initial = _spec(system)
     times = np.linspace(0.0, duration, samples_per_trajectory)

@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 import sympy
 
-from physlens.data.dataset import Dataset, Truth, Variable, add_noise
+from physlens.data.dataset import Dataset, Truth
 from physlens.errors import ParameterError
 from physlens.expr import symbols_for
 
@@ -126,33 +126,16 @@ def lagrangian_trajectories(
     """(q, q̇) samples along trajectories of ``system`` (see :data:`SYSTEMS`) with the true
     (q̇, q̈); ``noise`` adds Gaussian noise (std = noise x RMS, per column) to states and
     derivatives. ``duration`` defaults to 1.5 characteristic times."""
-    from physlens.data.hamiltonian import integrate
+    from physlens.data.hamiltonian import check_sampling, sampled_trajectories
 
     if system not in SYSTEMS:
         raise ParameterError(f"system {system!r} is unknown; valid systems: {', '.join(SYSTEMS)}")
-    for name, value, minimum in (("n_trajectories", n_trajectories, 1), ("samples_per_trajectory", samples_per_trajectory, 2)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-            raise ParameterError(f"parameter {name}={value!r} is invalid; expected an integer >= {minimum}")
-    duration = 1.5 * CHARACTERISTIC_TIME[system] if duration is None else duration
-    if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not np.isfinite(duration) or duration <= 0:
-        raise ParameterError(f"parameter duration={duration!r} is invalid; expected a finite number > 0")
+    duration = check_sampling(n_trajectories, samples_per_trajectory, 1.5 * CHARACTERISTIC_TIME[system] if duration is None else duration)
     rng = rng if rng is not None else np.random.default_rng(0)
     coordinates, velocities, lagrangian, energy, field, initial, constants = _spec(system)
-    names = coordinates + velocities
     substeps = max(20, int(np.ceil(duration / ((samples_per_trajectory - 1) * 0.005))))  # RK4 steps of at most 0.005
-    dt = duration / ((samples_per_trajectory - 1) * substeps)
-    path = integrate(field, initial(rng, n_trajectories), dt, (samples_per_trajectory - 1) * substeps, every=substeps)
-    states = path.transpose(1, 0, 2).reshape(-1, len(names))
-    derivatives = field(states)
-    states_noisy = add_noise(states, noise, rng, axis=0)
-    derivatives_noisy = add_noise(derivatives, noise, rng, axis=0)
-    arrays = {n: states_noisy[:, i] for i, n in enumerate(names)}
-    arrays.update({f"d_{n}": derivatives_noisy[:, i] for i, n in enumerate(names)})
-    arrays["t"] = np.tile(np.linspace(0.0, duration, samples_per_trajectory), n_trajectories)
-    arrays["trajectory"] = np.repeat(np.arange(n_trajectories), samples_per_trajectory)
-    variables = tuple(Variable(n, "", "state") for n in names)
-    variables += tuple(Variable(f"d_{n}", "", "target") for n in names)
-    variables += (Variable("t", "", "time"), Variable("trajectory", "", "trajectory"))
+    arrays, variables = sampled_trajectories(field, initial(rng, n_trajectories), coordinates + velocities, duration,
+                                             samples_per_trajectory, noise, rng, substeps)
     truth = Truth(
         equations={"L": lagrangian},
         parameters={**constants, "coordinates": coordinates, "velocities": velocities},

@@ -8,8 +8,9 @@ trajectory. Here the candidates are combinations of a library (monomials up to
 the null space of a generalised eigenproblem (``SymbolicGradients.fit_events`` with the
 trajectory as the event), read sparse and in closed form. Each candidate is then judged
 against the noise floor, not a fixed cut: its within-trajectory share must stay within
-``noise_margin`` times the share measurement noise alone gives it (noise estimated from
-4th differences along each trajectory; at least ``min_share``, the integrator's floor).
+``noise_margin`` times the share white noise accounts for (read from the quantity's own 4th
+differences along each trajectory, which keep white noise and remove slow change; at least
+``min_share``, the integrator's floor).
 Candidates above it are conserved only approximately (a near-integrable orbit, a chaotic
 one's short-time regularity) and are reported as not trusted, not counted. The count is the
 size of a functionally independent subset (rank of the gradients), so E, L and the
@@ -36,7 +37,7 @@ from physlens.methods.base import (
     register,
     rng_from,
 )
-from physlens.validate.conserved import conservation_verdict, independent_subset, noise_share, state_noise, within_share
+from physlens.validate.conserved import conservation_verdict, independent_subset, white_noise_share, within_share
 from physlens.validate.verdict import Verdict, all_blocking_passed
 
 __all__ = ["ConservedQuantities"]
@@ -62,9 +63,10 @@ class ConservedQuantities(Method):
         Further library terms as expression texts in the state names, e.g. "cos(q1)".
     tolerance : float, default 0.05
         Candidates whose within-trajectory share of variance exceeds this are not reported.
-    noise_margin : float, default 10
+    noise_margin : float, default 3
         A quantity counts as conserved when its share is within this factor of the share
-        measurement noise alone gives it.
+        white noise accounts for (read from its own 4th differences along each trajectory;
+        a quantity varying at the sampling's Nyquist rate shows 70/16 times more).
     min_share : float, default 1e-6
         The least threshold (round-off and integrator error of clean data).
     held_out : float, default 0.25
@@ -88,8 +90,6 @@ class ConservedQuantities(Method):
         Candidates conserved only approximately: (closed form, share, threshold).
     dependent_ : list of sympy.Expr
         Conserved candidates that are functions of the quantities kept.
-    noise_ : ndarray
-        Estimated measurement-noise std of each state.
     names_ : list of str
         State names.
     n_trajectories_ : int
@@ -112,7 +112,7 @@ class ConservedQuantities(Method):
         "random_state": SEED_RULE,
     }
 
-    def __init__(self, *, max_degree: int = 2, extra_terms: Sequence[str] = (), tolerance: float = 0.05, noise_margin: float = 10.0,
+    def __init__(self, *, max_degree: int = 2, extra_terms: Sequence[str] = (), tolerance: float = 0.05, noise_margin: float = 3.0,
                  min_share: float = 1e-6, held_out: float = 0.25, max_samples: int = 6000, random_state: int | None = None):
         self.max_degree = max_degree
         self.extra_terms = extra_terms
@@ -148,7 +148,6 @@ class ConservedQuantities(Method):
         keep = np.concatenate([np.flatnonzero(trajectory == label)[::stride] for label in labels])
         states, trajectory = states[keep], trajectory[keep]
         self.names_, self.n_trajectories_ = list(names), len(labels)
-        self.noise_ = state_noise(states, trajectory)
         rng = rng_from(self.random_state)
         n_held = int(round(self.held_out * len(labels))) if len(labels) >= 8 else 0
         held = rng.choice(labels, n_held, replace=False) if n_held else np.array([], dtype=labels.dtype)
@@ -183,7 +182,7 @@ class ConservedQuantities(Method):
         for expression in candidates:
             values = np.broadcast_to(to_function(expression, names)(*states[train].T), (int(train.sum()),))
             share = within_share(values, trajectory[train])
-            threshold = max(self.noise_margin * noise_share(expression, names, states[train], self.noise_), self.min_share)
+            threshold = max(self.noise_margin * white_noise_share(values, trajectory[train]), self.min_share)
             if share <= threshold:
                 conserved.append(expression)
                 shares.append(share)
@@ -201,11 +200,11 @@ class ConservedQuantities(Method):
         self.held_out_shares_ = None
         if (~train).any():
             self.held_out_shares_ = []
+            self._held_out_thresholds = []
             for expression in self.quantities_:
                 values = np.broadcast_to(to_function(expression, names)(*states[~train].T), (int((~train).sum()),))
                 self.held_out_shares_.append(within_share(values, trajectory[~train]))
-            self._held_out_thresholds = [max(self.noise_margin * noise_share(e, names, states[~train], self.noise_), self.min_share)
-                                         for e in self.quantities_]
+                self._held_out_thresholds.append(max(self.noise_margin * white_noise_share(values, trajectory[~train]), self.min_share))
 
     def interpret(self) -> Interpretation:
         self._check_is_fitted("quantities_")

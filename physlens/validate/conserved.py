@@ -12,29 +12,10 @@ import sympy
 from physlens.validate.invariants import gradient_field
 from physlens.validate.verdict import Verdict
 
-__all__ = ["state_noise", "noise_share", "within_share", "independent_subset", "conservation_verdict", "count_verdict"]
+__all__ = ["white_noise_share", "within_share", "independent_subset", "conservation_verdict", "count_verdict"]
 
 # white noise on a 4th difference: var = (1 + 16 + 36 + 16 + 1) sigma^2
 _FOURTH_DIFFERENCE_GAIN = 70.0
-
-
-def state_noise(states: np.ndarray, trajectory: np.ndarray) -> np.ndarray:
-    """Per state column, the measurement-noise std estimated from 4th differences along each
-    trajectory. White noise gives 70 sigma^2 at any stride; a smooth orbit gives (h^4 x^(4))^2,
-    16^2 times more at stride 2, so the two strides are combined to cancel the orbit's own
-    curvature (Richardson): sigma^2 = (16 V1 - V2) / (15 * 70), bounded by V1 / 70."""
-    states = np.asarray(states, dtype=float)
-    first, second = [], []
-    for label in np.unique(trajectory):
-        rows = states[np.asarray(trajectory) == label]
-        if len(rows) >= 9:
-            first.append(np.diff(rows, n=4, axis=0))
-            second.append(np.diff(rows[::2], n=4, axis=0))
-    if not first:
-        return np.zeros(states.shape[1])
-    v1 = np.mean(np.concatenate(first) ** 2, axis=0)
-    v2 = np.mean(np.concatenate(second) ** 2, axis=0)
-    return np.sqrt(np.clip((16 * v1 - v2) / 15, 0, v1) / _FOURTH_DIFFERENCE_GAIN)
 
 
 def within_share(values: np.ndarray, trajectory: np.ndarray) -> float:
@@ -48,17 +29,19 @@ def within_share(values: np.ndarray, trajectory: np.ndarray) -> float:
     return float(np.mean((values - means[inverse]) ** 2) / total)
 
 
-def noise_share(expression: sympy.Expr, names: Sequence[str], states: np.ndarray, noise: np.ndarray) -> float:
-    """The within-trajectory share of variance that measurement noise of std ``noise`` (per
-    state) alone gives the quantity (first order: sum_j (dg/dx_j)^2 sigma_j^2 over its variance)."""
-    grad = gradient_field(expression, names, states)
-    from physlens.expr import to_function
-
-    values = np.broadcast_to(to_function(expression, list(names))(*np.asarray(states, dtype=float).T), (len(states),))
+def white_noise_share(values: np.ndarray, trajectory: np.ndarray) -> float:
+    """The share of a quantity's variance that white measurement noise accounts for, read
+    from the quantity itself: 4th differences along each trajectory (in time order) keep
+    white noise (variance 70 sigma^2) and remove slow change, so for a conserved quantity seen
+    through noise this equals its within-trajectory share, while a slowly drifting (only
+    approximately conserved) one scatters far more than its 4th differences show."""
+    values = np.asarray(values, dtype=float)
+    trajectory = np.asarray(trajectory)
+    pieces = [np.diff(values[trajectory == label], n=4) for label in np.unique(trajectory) if np.sum(trajectory == label) >= 5]
     total = np.var(values)
-    if not np.isfinite(total) or total <= 0:
+    if not pieces or not np.isfinite(total) or total <= 0:
         return float("inf")
-    return float(np.mean(np.sum(grad**2 * np.asarray(noise) ** 2, axis=1)) / total)
+    return float(np.mean(np.concatenate(pieces) ** 2) / _FOURTH_DIFFERENCE_GAIN / total)
 
 
 def independent_subset(expressions: Sequence[sympy.Expr], names: Sequence[str], points: np.ndarray, tolerance: float = 1e-6) -> list[int]:
@@ -85,7 +68,7 @@ def conservation_verdict(name: str, expression: sympy.Expr, share: float, thresh
         bool(np.isfinite(share) and share <= threshold),
         share,
         f"{sympy.sstr(expression)}: a share {share:.2e} of its variance is scatter along single trajectories "
-        f"(needs <= {threshold:.2e}: measurement noise's share with a margin)",
+        f"(needs <= {threshold:.2e}: the share white noise accounts for, with a margin)",
     )
 
 

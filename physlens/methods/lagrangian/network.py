@@ -34,7 +34,7 @@ from physlens.methods.base import (
     register,
     rng_from,
 )
-from physlens.methods._torch import Standardized, make_mlp, minimize_lbfgs, torch_generator, torch_threads
+from physlens.methods._torch import Standardized, adam_then_lbfgs, make_mlp, torch_generator, torch_threads
 from physlens.methods.hamiltonian.state import energy_drift, rollout
 from physlens.methods.lagrangian.reading import lagrangian_from_motion
 from physlens.validate.invariants import drift_verdict
@@ -231,17 +231,7 @@ class LagrangianNN(Method):
         def loss_of():
             return (((euler_lagrange_acceleration(module, x, mean_t, scale_t, True) - target) ** 2) * weight).mean()
 
-        optimizer = torch.optim.Adam(module.parameters(), lr=self.learning_rate)
-        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=self.steps)
-        for _ in range(self.steps):
-            loss = loss_of()
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-        if self.polish_steps:
-            minimize_lbfgs(list(module.parameters()), loss_of, self.polish_steps, history_size=50,
-                           tolerance_grad=1e-12, tolerance_change=1e-15)
+        adam_then_lbfgs(module, loss_of, self.steps, self.learning_rate, self.polish_steps)
         self.training_loss_ = float(loss_of().detach())
         self.network_ = Standardized(module, mean, scale)
         self._fast = NumpySoftplusMLP(module, mean, scale)
