@@ -157,8 +157,50 @@ class ConservedQuantities(Method):
                                    random_state=self.random_state)
         reader.fit_events(states[train], events, names)
         self.reader_ = reader
-        self._judge(reader.invariants_, states, trajectory, train)
+        candidates = list(reader.invariants_)
+        # unread directions must be as constant as the worst quantity read (x10), never looser
+        limit = max(self.min_share, 10 * max((abs(r) for r in reader.residuals_), default=0.0))
+        candidates += self._unread(states[train], events, candidates, limit)
+        self._judge(candidates, states, trajectory, train)
         return self
+
+    def _unread(self, states, events, found, limit: float) -> list:
+        """Null directions of the library the sparse reading left out (its L1 search can fail
+        numerically on large libraries, e.g. the three-body R x P), as closed forms: the
+        null space of the within-trajectory share, minus the span of the quantities found
+        and their pairwise products (expressed in the library), pruned of terms weighing
+        < 1e-3 of the largest. Only directions whose share is at most ``limit`` count."""
+        from physlens.expr import to_function
+        from physlens.methods.symbolic_gradients.library import TermLibrary
+        from physlens.methods.symbolic_gradients.quotients import EventScatter, null_dimension, snap_coefficients
+
+        library = TermLibrary(self.names_, self.max_degree, list(self.extra_terms))
+        values = library.values(states)
+        scatter = EventScatter(values, events)
+        eigenvalues, vectors = scatter.eigh(*scatter.matrices(np.arange(len(library))))
+        norms = np.maximum(values.std(axis=0), 1e-300)
+        null = vectors[:, : min(null_dimension(eigenvalues, self.tolerance), int(np.sum(eigenvalues <= limit)))] * norms[:, None]
+        null = null / np.linalg.norm(null, axis=0).clip(1e-300)
+        if null.shape[1] == 0:
+            return []
+        if found:
+            # representability is judged off the orbits (each column shuffled on its own), where
+            # quantities constant per trajectory do not make every product look like a library term
+            generic = np.column_stack([rng_from(0).permutation(column) for column in states.T])
+            found_values = [np.broadcast_to(to_function(e, self.names_)(*generic.T), (len(generic),)) for e in found]
+            targets = np.column_stack(found_values + [a * b for i, a in enumerate(found_values) for b in found_values[i:]])
+            design = np.column_stack([np.ones(len(generic)), library.values(generic)])
+            coefficients, *_ = np.linalg.lstsq(design, targets, rcond=None)
+            misfit = np.linalg.norm(design @ coefficients - targets, axis=0) / np.maximum(np.linalg.norm(targets, axis=0), 1e-300)
+            known, _ = np.linalg.qr(coefficients[1:, misfit < 1e-6] * norms[:, None])
+            null = null - known @ (known.T @ null)  # columns were unit length: what is left measures what is new
+        directions, strengths, _ = np.linalg.svd(null, full_matrices=False)
+        unread = []
+        for direction in directions[:, strengths > 0.5].T:
+            weight = np.abs(direction)
+            keep = np.flatnonzero(weight > 1e-3 * weight.max())
+            unread.append(library.closed_form(snap_coefficients(direction[keep] / norms[keep], 12, 0.02), list(keep)))
+        return unread
 
     @staticmethod
     def _events(trajectory: np.ndarray) -> np.ndarray:
@@ -182,7 +224,8 @@ class ConservedQuantities(Method):
         for expression in candidates:
             values = np.broadcast_to(to_function(expression, names)(*states[train].T), (int(train.sum()),))
             share = within_share(values, trajectory[train])
-            threshold = max(self.noise_margin * white_noise_share(values, trajectory[train]), self.min_share)
+            # never looser than tolerance: undersampled motion can look as rough as white noise
+            threshold = min(max(self.noise_margin * white_noise_share(values, trajectory[train]), self.min_share), self.tolerance)
             if share <= threshold:
                 conserved.append(expression)
                 shares.append(share)
@@ -204,7 +247,8 @@ class ConservedQuantities(Method):
             for expression in self.quantities_:
                 values = np.broadcast_to(to_function(expression, names)(*states[~train].T), (int((~train).sum()),))
                 self.held_out_shares_.append(within_share(values, trajectory[~train]))
-                self._held_out_thresholds.append(max(self.noise_margin * white_noise_share(values, trajectory[~train]), self.min_share))
+                self._held_out_thresholds.append(min(max(self.noise_margin * white_noise_share(values, trajectory[~train]), self.min_share),
+                                                     self.tolerance))
 
     def interpret(self) -> Interpretation:
         self._check_is_fitted("quantities_")
