@@ -37,10 +37,14 @@ def _springs_table():
 
 
 def _small_data(kind, name=None):
-    from physlens.data import fields, hamiltonian, invariants, jets, lattice, latent_systems, particles, spins, trajectories
+    from physlens.data import conserved, fields, hamiltonian, invariants, jets, lagrangian, lattice, latent_systems, particles, spins, trajectories
 
     if name in ("hnn", "plain_dynamics_nn"):  # trajectories with their time derivatives
         return hamiltonian.hamiltonian_trajectories("mass_spring", 3, 20, rng=np.random.default_rng(0))
+    if name == "lnn":  # (q, v) trajectories with their accelerations
+        return lagrangian.lagrangian_trajectories("pendulum", 3, 20, rng=np.random.default_rng(0))
+    if name == "ai_poincare":  # several orbits, so conserved quantities differ between them
+        return conserved.conserved_trajectories("oscillator_1d", 4, 30, rng=np.random.default_rng(0))
     if name == "neighbour_attention":  # agents: positions and velocities before and after a step
         return particles.simulate_agents(8, 6, radius=1.0, box=5.0, noise=0.05, seed=0)
     return {
@@ -71,6 +75,8 @@ SMALL_SETTINGS = {  # hyperparameters per registered method: seconds, not minute
     "neighbour_attention": dict(steps=30, hidden=16, grid_points=64),
     "hnn": dict(steps=30, hidden=(16,)),
     "plain_dynamics_nn": dict(steps=30, hidden=(16,)),
+    "lnn": dict(steps=20, hidden=(8,), polish_steps=5),
+    "ai_poincare": dict(),
     "kan": dict(steps=40, width=(2,), n_basis=5, lbfgs_steps=20),
     "phases-pca": dict(bootstrap=3),
     "phases-autoencoder": dict(epochs=2, bootstrap=3, max_training_samples=100),

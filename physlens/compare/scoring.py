@@ -134,8 +134,9 @@ def score_invariant(method, interpretation: Interpretation, dataset) -> list[Ver
 
     if dataset.truth is None or not dataset.truth.conserved:
         return _not_scored("the dataset carries no true invariant")
-    points = dataset.X[:500]
-    return invariant_matches(list(interpretation.expressions.values()), dict(dataset.truth.conserved), dataset.input_names, points)
+    names = dataset.input_names or dataset.names("state")  # trajectories carry states, not inputs
+    points = np.column_stack([dataset[n] for n in names])[:500]
+    return invariant_matches(list(interpretation.expressions.values()), dict(dataset.truth.conserved), names, points)
 
 
 def score_attribution(method, interpretation: Interpretation, dataset) -> list[Verdict]:
@@ -154,6 +155,8 @@ def score_hamiltonian(method, interpretation: Interpretation, dataset) -> list[V
     from physlens.validate.symbolic import symbolic_equivalence
 
     truth = dataset.truth.equations.get("H") if dataset.truth is not None else None
+    if truth is None and dataset.truth is not None and "L" in dataset.truth.equations:
+        return score_lagrangian(method, interpretation, dataset)
     if truth is None:
         return _not_scored("the dataset carries no true Hamiltonian")
     states = method.training_states_
@@ -161,6 +164,27 @@ def score_hamiltonian(method, interpretation: Interpretation, dataset) -> list[V
     verdicts = [hamiltonian_verdict(affine_r2(method.energy(states), true_values))]
     if "H" in interpretation.expressions:
         verdicts.append(symbolic_equivalence(interpretation.expressions["H"], truth))
+    return verdicts
+
+
+def score_lagrangian(method, interpretation: Interpretation, dataset) -> list[Verdict]:
+    """A model of (q, v) trajectories against the true Lagrangian: its conserved energy
+    against the true one (up to scale and offset), and its closed-form L up to a scale and
+    a total derivative."""
+    from physlens.expr import to_function
+    from physlens.validate.invariants import affine_r2
+    from physlens.validate.lagrangian import lagrangian_equivalence, lagrangian_verdict
+
+    truth = dataset.truth
+    states = method.training_states_
+    true_energy = np.broadcast_to(to_function(truth.conserved["E"], method.names_)(*states.T), (len(states),))
+    r2 = affine_r2(method.energy(states), true_energy)
+    verdicts = [Verdict("learned energy matches true energy", bool(r2 >= 0.999), r2,
+                        f"the best affine map of the model's conserved quantity explains {100 * r2:.4f}% of the true energy's variance (needs >= 99.9%)")]
+    if "L" in interpretation.expressions:
+        f = len(truth.parameters["coordinates"])
+        alpha, residual = lagrangian_equivalence(interpretation.expressions["L"], truth.equations["L"], method.names_[:f], method.names_[f:], states[:300])
+        verdicts.append(lagrangian_verdict(residual, alpha))
     return verdicts
 
 

@@ -57,6 +57,18 @@ def _hamiltonian_trajectories(quick: bool, seed: int):
     return hamiltonian_trajectories("mass_spring", 10 if quick else 20, 30 if quick else 50, rng=np.random.default_rng(seed))
 
 
+def _pendulum_lagrangian(quick: bool, seed: int):
+    from physlens.data.lagrangian import lagrangian_trajectories
+
+    return lagrangian_trajectories("pendulum", 10 if quick else 20, 20 if quick else 40, rng=np.random.default_rng(seed))
+
+
+def _isotropic_orbits(quick: bool, seed: int):
+    from physlens.data.conserved import conserved_trajectories
+
+    return conserved_trajectories("isotropic_2d", 10 if quick else 20, 100 if quick else 400, rng=np.random.default_rng(seed))
+
+
 def _ising_scan(quick: bool, seed: int):
     from physlens.data.lattice import MODELS, simulate_sizes
 
@@ -116,6 +128,8 @@ SUITE: dict[str, SuiteDataset] = {
         SuiteDataset("oscillator-periods", "table", "periods of harmonic oscillators with units; truth T = 2 pi sqrt(m / k)", _period_table, in_quick=False),
         SuiteDataset("damped-oscillator-trajectories", "trajectories", "noisy (5%) trajectories of a damped oscillator; truth: its two ODEs", _damped_trajectories),
         SuiteDataset("mass-spring-phase-space", "trajectories", "(q, p) and their time derivatives along mass-spring orbits; truth H = (p^2 + q^2) / 2", _hamiltonian_trajectories),
+        SuiteDataset("pendulum-q-v", "trajectories", "(q, q̇) and accelerations along pendulum orbits; truth L = q̇²/2 + 3 cos q, E = q̇²/2 - 3 cos q", _pendulum_lagrangian),
+        SuiteDataset("isotropic-oscillator-orbits", "trajectories", "orbits of the 2D isotropic oscillator; truth: 3 independent conserved quantities (E, L, x y + px py)", _isotropic_orbits),
         SuiteDataset("ising-lattice-scan", "configurations", "2D Ising configurations across T_c for several lattice sizes; truth T_c = 2.2692", _ising_scan),
         SuiteDataset("ising-couplings", "spin_samples", "samples of Ising spins with sparse random +-couplings on a periodic lattice; truth: J/T", _ising_samples),
         SuiteDataset("spring-particles", "particles", "3 bodies with pair spring forces; truth F_x = -k (r - L) dx / r", _spring_particles),
@@ -136,6 +150,7 @@ SETTINGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "dynamics": ({"n_models": 10}, {"n_models": 40}),
     "hnn": ({"steps": 500, "hidden": (32, 32)}, {"steps": 2000}),
     "plain_dynamics_nn": ({"steps": 500, "hidden": (32, 32)}, {"steps": 2000}),
+    "lnn": ({"steps": 150, "hidden": (16, 16), "polish_steps": 100}, {"steps": 1000, "hidden": (32, 32)}),
     "phases-pca": ({"bootstrap": 5}, {"bootstrap": 10}),
     "phases-autoencoder": ({"epochs": 20, "bootstrap": 0, "max_training_samples": 800}, {"epochs": 40, "bootstrap": 5}),
     "phases-classifier": ({"epochs": 6, "bootstrap": 0, "max_training_samples": 400}, {"epochs": 15, "bootstrap": 5}),

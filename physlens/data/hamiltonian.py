@@ -131,6 +131,40 @@ def orbit_period(system: str, states: np.ndarray) -> np.ndarray:
     raise ParameterError(f"system {system!r} is unknown; valid systems: {', '.join(SYSTEMS)}")
 
 
+def check_sampling(n_trajectories, samples_per_trajectory, duration) -> float:
+    """Refuse, by name, trajectory counts, sample counts and durations a simulator cannot
+    use; returns the duration as a float."""
+    for name, value, minimum in (("n_trajectories", n_trajectories, 1), ("samples_per_trajectory", samples_per_trajectory, 2)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+            raise ParameterError(f"parameter {name}={value!r} is invalid; expected an integer >= {minimum}")
+    if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not np.isfinite(duration) or duration <= 0:
+        raise ParameterError(f"parameter duration={duration!r} is invalid; expected a finite number of seconds > 0")
+    return float(duration)
+
+
+def sampled_trajectories(field, start: np.ndarray, names: list[str], duration: float, samples_per_trajectory: int, noise: float,
+                         rng: np.random.Generator, substeps: int) -> tuple[dict, tuple]:
+    """RK4 trajectories of ``field`` from each ``start`` state, sampled evenly over
+    ``duration`` (``substeps`` steps between samples), with the true derivatives ``d_<name>``,
+    ``t`` and a ``trajectory`` id; ``noise`` (std = noise x RMS per column) on states and
+    derivatives. Returns the arrays and their variables."""
+    n_trajectories = len(start)
+    dt = duration / ((samples_per_trajectory - 1) * substeps)
+    path = integrate(field, start, dt, (samples_per_trajectory - 1) * substeps, every=substeps)  # (samples, traj, dim)
+    states = path.transpose(1, 0, 2).reshape(-1, len(names))
+    derivatives = field(states)
+    states_noisy = add_noise(states, noise, rng, axis=0)
+    derivatives_noisy = add_noise(derivatives, noise, rng, axis=0)
+    arrays = {n: states_noisy[:, i] for i, n in enumerate(names)}
+    arrays.update({f"d_{n}": derivatives_noisy[:, i] for i, n in enumerate(names)})
+    arrays["t"] = np.tile(np.linspace(0.0, duration, samples_per_trajectory), n_trajectories)
+    arrays["trajectory"] = np.repeat(np.arange(n_trajectories), samples_per_trajectory)
+    variables = tuple(Variable(n, "", "state") for n in names)
+    variables += tuple(Variable(f"d_{n}", "", "target") for n in names)
+    variables += (Variable("t", "", "time"), Variable("trajectory", "", "trajectory"))
+    return arrays, variables
+
+
 def hamiltonian_trajectories(
     system: str = "mass_spring",
     n_trajectories: int = 20,
@@ -146,30 +180,11 @@ def hamiltonian_trajectories(
     period of the slowest orbit (:data:`DURATIONS`), so each trajectory covers its orbit."""
     if system not in SYSTEMS:
         raise ParameterError(f"system {system!r} is unknown; valid systems: {', '.join(SYSTEMS)}")
-    for name, value, minimum in (("n_trajectories", n_trajectories, 1), ("samples_per_trajectory", samples_per_trajectory, 2)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-            raise ParameterError(f"parameter {name}={value!r} is invalid; expected an integer >= {minimum}")
-    duration = DURATIONS[system] if duration is None else duration
-    if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not np.isfinite(duration) or duration <= 0:
-        raise ParameterError(f"parameter duration={duration!r} is invalid; expected a finite number of seconds > 0")
+    duration = check_sampling(n_trajectories, samples_per_trajectory, DURATIONS[system] if duration is None else duration)
     rng = rng if rng is not None else np.random.default_rng(0)
     coordinates, momenta, hamiltonian, field, initial, parameters = _spec(system)
     names = coordinates + momenta
-    start = initial(rng, n_trajectories)
-    substeps = 20
-    dt = duration / ((samples_per_trajectory - 1) * substeps)
-    path = integrate(field, start, dt, (samples_per_trajectory - 1) * substeps, every=substeps)  # (samples, traj, dim)
-    states = path.transpose(1, 0, 2).reshape(-1, len(names))
-    derivatives = field(states)
-    states_noisy = add_noise(states, noise, rng, axis=0)
-    derivatives_noisy = add_noise(derivatives, noise, rng, axis=0)
-    arrays = {n: states_noisy[:, i] for i, n in enumerate(names)}
-    arrays.update({f"d_{n}": derivatives_noisy[:, i] for i, n in enumerate(names)})
-    arrays["t"] = np.tile(np.linspace(0.0, duration, samples_per_trajectory), n_trajectories)
-    arrays["trajectory"] = np.repeat(np.arange(n_trajectories), samples_per_trajectory)
-    variables = tuple(Variable(n, "", "state") for n in names)
-    variables += tuple(Variable(f"d_{n}", "", "target") for n in names)
-    variables += (Variable("t", "", "time"), Variable("trajectory", "", "trajectory"))
+    arrays, variables = sampled_trajectories(field, initial(rng, n_trajectories), names, duration, samples_per_trajectory, noise, rng, substeps=20)
     truth = Truth(
         equations={"H": hamiltonian},
         parameters={**parameters, "coordinates": coordinates, "momenta": momenta},

@@ -38,6 +38,16 @@ def _events(n_events: int = 12, per_event: int = 4) -> str:
     return "x [m],y [m],orbit\n" + "".join(rows)
 
 
+def _runs(n_runs: int = 4, per_run: int = 10) -> str:
+    """Harmonic-oscillator orbits, one per run: x^2 + p^2 is conserved."""
+    rng = np.random.default_rng(6)
+    rows = []
+    for run in range(n_runs):
+        amplitude, phase = rng.uniform(0.5, 2), rng.uniform(0, 2 * np.pi)
+        rows += [f"{t!r},{amplitude * np.cos(t + phase).item()!r},{-amplitude * np.sin(t + phase).item()!r},{run}\n" for t in np.linspace(0, 6, per_run).tolist()]
+    return "t [s],x [m],p [kg*m/s],run\n" + "".join(rows)
+
+
 def _replace_cell(text: str, row: int, column: int, value: str) -> str:
     """Row counted from 1 below the header, column from 0."""
     lines = text.splitlines()
@@ -96,6 +106,7 @@ DYNAMICS = ["--time", "t", "--state", "x,v"]
 FORCES = ["--steps", "5", "--sr-budget", "0.5"]
 INVARIANTS = ["--event", "orbit", "--degree", "2"]
 PDE = ["--degree", "2", "--order", "2"]
+CONSERVED = ["--trajectory", "run"]
 
 MATRIX = {
     "discover": {
@@ -160,16 +171,24 @@ MATRIX = {
         "string in numeric column": (_replace_cell(_events(), 4, 0, "ten"), INVARIANTS, 2, "column 'x' row 4 (line 5) holds 'ten', which is not a number"),
         "1 row": ("x [m],y [m],orbit\n0.5,0.2,0\n", INVARIANTS, 2, "1 row; at least 10 rows are needed"),
     },
+    "conserved": {
+        "empty file": (None, CONSERVED, 2, "the file is empty; expected a header line of column names"),
+        "header only": ("t [s],x [m],p [kg*m/s],run\n", CONSERVED, 2, "the header has no rows below it; at least 10 rows are needed"),
+        "NaN": (_replace_cell(_runs(), 3, 1, "nan"), CONSERVED, 2, "column 'x' row 3 is NaN; every value must be a finite number"),
+        "inf": (_replace_cell(_runs(), 6, 3, "inf"), CONSERVED, 2, "column 'run' row 6 is infinite; every value must be a finite number"),
+        "string in numeric column": (_replace_cell(_runs(), 4, 2, "ten"), CONSERVED, 2, "column 'p' row 4 (line 5) holds 'ten', which is not a number"),
+        "1 row": ("t [s],x [m],p [kg*m/s],run\n0,0.5,0.2,0\n", CONSERVED, 2, "1 row; at least 10 rows are needed"),
+    },
 }
 # units apply to the tables whose laws carry them: phases, couplings and forces read
 # arrays with fixed meaning, and an invariant is found up to a monotone map, units aside
-NOT_APPLICABLE = {(c, k) for c in ("phases", "couplings", "forces", "invariants") for k in ("unknown unit", "inconsistent units")}
+NOT_APPLICABLE = {(c, k) for c in ("phases", "couplings", "forces", "invariants", "conserved") for k in ("unknown unit", "inconsistent units")}
 
 CELLS = [(command, case, *cell) for command, cases in MATRIX.items() for case, cell in cases.items()]
 
 
 def _write_input(folder, command: str, content) -> str:
-    suffix = ".csv" if command in ("discover", "dynamics", "invariants") else ".npz"
+    suffix = ".csv" if command in ("discover", "dynamics", "invariants", "conserved") else ".npz"
     path = folder / f"input{suffix}"
     if content is None:
         path.write_bytes(b"")

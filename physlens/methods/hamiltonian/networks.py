@@ -28,7 +28,7 @@ from physlens.methods.base import (
     rng_from,
     seed_from,
 )
-from physlens.methods._torch import NumpyTanhMLP, Standardized, make_mlp, minimize_lbfgs, torch_generator, torch_threads
+from physlens.methods._torch import NumpyTanhMLP, Standardized, adam_then_lbfgs, make_mlp, torch_generator, torch_threads
 from physlens.methods.hamiltonian.state import StateFeatures, energy_drift, rollout, rotation_invariants
 from physlens.validate.invariants import drift_verdict
 from physlens.validate.verdict import Verdict, all_blocking_passed
@@ -84,7 +84,7 @@ class _DynamicsBase(Method):
 
     @staticmethod
     def _state_names(dataset) -> list[str]:
-        if dataset.truth is not None and "coordinates" in dataset.truth.parameters:
+        if dataset.truth is not None and "momenta" in dataset.truth.parameters:  # (q, v) data name velocities instead
             return list(dataset.truth.parameters["coordinates"]) + list(dataset.truth.parameters["momenta"])
         return dataset.names("state")
 
@@ -155,17 +155,7 @@ class _DynamicsBase(Method):
         def loss_of():
             return (((self._derivatives(module, x, mean_t, scale_t) - target) ** 2) * weight).mean()
 
-        optimizer = torch.optim.Adam(module.parameters(), lr=self.learning_rate)
-        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=self.steps)
-        for _ in range(self.steps):
-            loss = loss_of()
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-        if self.polish_steps:
-            minimize_lbfgs(list(module.parameters()), loss_of, self.polish_steps, history_size=50,
-                           tolerance_grad=1e-12, tolerance_change=1e-15)
+        adam_then_lbfgs(module, loss_of, self.steps, self.learning_rate, self.polish_steps)
         loss = loss_of()
         module = module.double()
         self.network_ = Standardized(module, mean, scale)  # takes the network inputs, _inputs(states)
