@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from physlens.cli import EXIT_NOT_FOUND, app
+from physlens.cli._common import MARKDOWN_HELP
 
 
 @app.command()
@@ -21,6 +22,7 @@ def conserved(
     noise_margin: float = typer.Option(3.0, "--noise-margin", min=1.0, help="A quantity counts when its scatter along trajectories is within this factor of what white noise accounts for."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the held-out trajectories."),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
+    markdown: bool = typer.Option(False, "--markdown", help=MARKDOWN_HELP),
 ) -> None:
     """Count the independent conserved quantities of trajectories and write each in closed form.
 
@@ -37,7 +39,7 @@ def conserved(
     import numpy as np
     import sympy
 
-    from physlens.cli._common import activity, print_json, verdict_table
+    from physlens.cli._common import activity, print_json, print_verdicts
     from physlens.data.loaders import read_columns, used_columns
     from physlens.errors import DataError
     from physlens.methods.conserved import ConservedQuantities
@@ -81,6 +83,6 @@ def conserved(
             console.print("[red]no trustworthy conserved quantity found[/]")
             for reason in interpretation.reasons:
                 console.print(f"  - {reason}")
-        console.print(verdict_table(interpretation.verdicts))
+        print_verdicts(console, interpretation.verdicts, markdown=markdown)
     if not interpretation.found:
         raise typer.Exit(EXIT_NOT_FOUND)
