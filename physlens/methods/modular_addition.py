@@ -123,6 +123,8 @@ class ModularAdditionCircuit(Method):
     ----------
     modulus_ : int
         p.
+    embedding_ : ndarray
+        The learned token embedding, (p, embedding_dim).
     key_frequencies_ : list of int
         The fewest frequencies k whose cos/sin(w_k (a + b - c)) terms reach the target.
     frequency_shares_ : ndarray
@@ -246,6 +248,7 @@ class ModularAdditionCircuit(Method):
         self.key_frequencies_ = sorted(ranked[:n_key])
         self.logit_variance_explained_ = float(cumulative[n_key - 1])
         weights = embedding.detach().numpy()
+        self.embedding_ = weights
         self.embedding_spectrum_ = self._spectrum(weights, p)
         self.ring_angles_, self.ring_ordered_ = self._rings(weights, p)
         history = {name: [] for name in ("step", "train_loss", "test_loss", "test_accuracy", "restricted_loss", "excluded_loss")}
