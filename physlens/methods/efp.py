@@ -34,7 +34,7 @@ from physlens.validate.attribution import completeness_error
 from physlens.validate.efp import decision_ordering, ordering_verdict, tagger_verdict
 from physlens.validate.verdict import Verdict, all_blocking_passed
 
-__all__ = ["EFPDecisionOrdering", "efp_basis"]
+__all__ = ["EFPDecisionOrdering", "EnergyFlowNetwork", "efp_basis"]
 
 
 def efp_basis(constituents: np.ndarray, max_degree: int, beta: float) -> tuple[np.ndarray, list]:
@@ -48,6 +48,21 @@ def efp_basis(constituents: np.ndarray, max_degree: int, beta: float) -> tuple[n
     graphs = [[tuple(int(v) for v in e) for e in g] for g in basis.graphs()]
     keep = [i for i, g in enumerate(graphs) if g]  # the empty graph is 1 for every jet
     return values[:, keep], [graphs[i] for i in keep]
+
+
+class EnergyFlowNetwork:
+    """logit = F(sum_i z_i Phi(eta_i, phi_i)) on jets flattened to (n, M * 3), so that
+    attributions see one feature per constituent input (plain class: it pickles)."""
+
+    def __init__(self, phi, head):
+        self.phi, self.head = phi, head
+
+    def parameters(self) -> list:
+        return [*self.phi.parameters(), *self.head.parameters()]
+
+    def __call__(self, flat):
+        jets = flat.reshape(flat.shape[0], -1, 3)
+        return self.head((jets[:, :, :1] * self.phi(jets[:, :, 1:])).sum(dim=1))[:, 0]
 
 
 @register("efp_decision_ordering")
@@ -84,6 +99,8 @@ class EFPDecisionOrdering(Method):
 
     Attributes
     ----------
+    network_ : EnergyFlowNetwork
+        The trained tagger (flattened constituents -> logit).
     graphs_ : list
         Edge lists of the chosen EFP graphs, in the order chosen.
     formulas_ : list of sympy.Expr
@@ -157,23 +174,9 @@ class EFPDecisionOrdering(Method):
         with torch_threads(1):
             return self._fit(jets, y)
 
-    def _tagger(self, generator):
-        import torch
-
-        phi = make_mlp([2, self.hidden, self.latent], "silu", generator)
-        head = make_mlp([self.latent, self.hidden, 1], "silu", generator)
-
-        class EnergyFlowNetwork(torch.nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.phi, self.head = phi, head
-
-            def forward(self, flat):  # (n, M * 3) -> logit; flat so attributions see one feature per input
-                jets = flat.reshape(flat.shape[0], -1, 3)
-                latent = (jets[:, :, :1] * self.phi(jets[:, :, 1:])).sum(dim=1)
-                return self.head(latent)[:, 0]
-
-        return EnergyFlowNetwork()
+    def _tagger(self, generator) -> "EnergyFlowNetwork":
+        return EnergyFlowNetwork(make_mlp([2, self.hidden, self.latent], "silu", generator),
+                                 make_mlp([self.latent, self.hidden, 1], "silu", generator))
 
     def _fit(self, jets, y) -> "EFPDecisionOrdering":
         import torch
