@@ -54,31 +54,30 @@ def _phase_grid(modulus: int) -> np.ndarray:
     return (a + b)[:, None] - np.arange(modulus)[None, :]
 
 
+def _fourier_coefficients(centred: np.ndarray, modulus: int, frequencies) -> np.ndarray:
+    """(cos, sin) coefficients of cos/sin(w_k (a + b - c)) in logits centred over c, per
+    frequency; both terms have squared norm p^3 / 2 over the table and are orthogonal."""
+    phase = 2 * np.pi * _phase_grid(modulus) / modulus
+    return np.array([[np.sum(centred * np.cos(k * phase)), np.sum(centred * np.sin(k * phase))] for k in frequencies]) / (modulus**3 / 2)
+
+
 def frequency_shares(logits: np.ndarray, modulus: int) -> tuple[np.ndarray, np.ndarray]:
     """Each frequency k = 1..(p-1)/2's share of the variance of the logits (full table,
-    rows (a, b) in row-major order, centred over c), and the fitted logits' part per
-    frequency as coefficients (cos, sin) -> shares (K,), coefficients (K, 2)."""
+    rows (a, b) in row-major order, centred over c) and its (cos, sin) coefficients ->
+    shares (K,), coefficients (K, 2)."""
     centred = logits - logits.mean(axis=1, keepdims=True)
-    phase = 2 * np.pi * _phase_grid(modulus) / modulus
-    total = float(np.sum(centred**2))
-    n_freq = (modulus - 1) // 2
-    shares, coefficients = np.zeros(n_freq), np.zeros((n_freq, 2))
-    for k in range(1, n_freq + 1):
-        cos, sin = np.cos(k * phase), np.sin(k * phase)
-        # both have squared norm p^3 / 2 over the table and are orthogonal to each other
-        coefficients[k - 1] = [np.sum(centred * cos), np.sum(centred * sin)]
-        coefficients[k - 1] /= modulus**3 / 2
-        shares[k - 1] = np.sum(coefficients[k - 1] ** 2) * modulus**3 / 2 / max(total, 1e-300)
+    coefficients = _fourier_coefficients(centred, modulus, range(1, (modulus - 1) // 2 + 1))
+    shares = np.sum(coefficients**2, axis=1) * modulus**3 / 2 / max(float(np.sum(centred**2)), 1e-300)
     return shares, coefficients
 
 
 def _key_part(logits: np.ndarray, modulus: int, frequencies: list[int]) -> np.ndarray:
     """The logits' part along cos/sin(w_k (a + b - c)) for the given frequencies."""
-    _, coefficients = frequency_shares(logits, modulus)
+    coefficients = _fourier_coefficients(logits - logits.mean(axis=1, keepdims=True), modulus, frequencies)
     phase = 2 * np.pi * _phase_grid(modulus) / modulus
     part = np.zeros_like(logits)
-    for k in frequencies:
-        part += coefficients[k - 1, 0] * np.cos(k * phase) + coefficients[k - 1, 1] * np.sin(k * phase)
+    for (cos, sin), k in zip(coefficients, frequencies):
+        part += cos * np.cos(k * phase) + sin * np.sin(k * phase)
     return part
 
 
