@@ -40,7 +40,7 @@ from physlens.validate.modular import (
     dating_verdict,
     frequencies_verdict,
     generalisation_verdict,
-    ring_order_exact,
+    ring_order_fraction,
     ring_verdict,
 )
 from physlens.validate.verdict import all_blocking_passed
@@ -135,7 +135,7 @@ class ModularAdditionCircuit(Method):
     ring_angles_ : dict
         Key frequency -> token angles in its principal-component plane.
     ring_ordered_ : dict
-        Key frequency -> whether the angles order the tokens as k n mod p.
+        Key frequency -> fraction of ring neighbours consecutive in k n mod p (1: exact).
     history_ : dict of ndarray
         step, train_loss, test_loss, test_accuracy, restricted_loss, excluded_loss.
     test_accuracy_ : float
@@ -278,20 +278,21 @@ class ModularAdditionCircuit(Method):
         return power / max(power.sum(), 1e-300)
 
     def _rings(self, weights: np.ndarray, p: int) -> tuple[dict, dict]:
-        """Per key frequency: token angles in the plane of the two top principal components
-        carrying most of that frequency, and whether they follow k n mod p."""
+        """Per key frequency: token angles in the plane, within the span of the top 2K
+        principal components (K key frequencies), that carries frequency k (the PCs
+        themselves mix frequencies whose singular values are near-degenerate), and the
+        fraction of ring neighbours consecutive in k n mod p."""
         centred = weights - weights.mean(axis=0)
         u, s, _ = np.linalg.svd(centred, full_matrices=False)
-        n_pc = min(2 * len(self.key_frequencies_) + 2, len(s))
+        n_pc = min(2 * len(self.key_frequencies_), len(s))
         scores = u[:, :n_pc] * s[:n_pc]
-        power = np.abs(np.fft.rfft(scores, axis=0)) ** 2
         angles, ordered = {}, {}
         for k in self.key_frequencies_:
-            share = power[k] / np.maximum(power[1:].sum(axis=0), 1e-300)
-            first, second = np.argsort(-share)[:2]
-            angle = np.arctan2(scores[:, second], scores[:, first])
-            angles[k] = angle
-            ordered[k] = ring_order_exact(angle, k, p)
+            component = (scores * np.exp(-2j * np.pi * k * np.arange(p) / p)[:, None]).sum(axis=0)
+            plane = np.linalg.qr(np.column_stack([component.real, component.imag]))[0]
+            coordinates = scores @ plane
+            angles[k] = np.arctan2(coordinates[:, 1], coordinates[:, 0])
+            ordered[k] = ring_order_fraction(angles[k], k, p)
         return angles, ordered
 
     def interpret(self) -> Interpretation:
@@ -319,12 +320,12 @@ class ModularAdditionCircuit(Method):
             taxonomy=self.taxonomy,
             found=found,
             summary=(f"p = {p}: key frequencies {self.key_frequencies_} explain {self.logit_variance_explained_:.3f} of the logit "
-                     f"variance; rings exact for {[k for k, ok in self.ring_ordered_.items() if ok]}; held-out accuracy "
+                     f"variance; rings exact for {[k for k, v in self.ring_ordered_.items() if v == 1.0]} (least ordered {min(self.ring_ordered_.values()):.2f}); held-out accuracy "
                      f"{self.test_accuracy_:.3f} (>= 0.9 from step {self.grokking_step_:.0f}); restricted loss halfway at step "
                      f"{self.restricted_step_:.0f}, test loss at {self.test_loss_step_:.0f}"),
             expressions={"logit": logit},
             values={"modulus": p, "key_frequencies": list(self.key_frequencies_), "logit_variance_explained": self.logit_variance_explained_,
-                    "ring_ordered": {str(k): bool(v) for k, v in self.ring_ordered_.items()}, "test_accuracy": self.test_accuracy_,
+                    "ring_ordered": {str(k): float(v) for k, v in self.ring_ordered_.items()}, "test_accuracy": self.test_accuracy_,
                     "grokking_step": self.grokking_step_, "restricted_step": self.restricted_step_, "test_loss_step": self.test_loss_step_},
             table=table,
             verdicts=verdicts,

@@ -10,13 +10,19 @@ import numpy as np
 from physlens.validate.verdict import Verdict
 
 
-def ring_order_exact(angles: np.ndarray, frequency: int, modulus: int) -> bool:
-    """True when tokens n = 0..p-1 sorted by their angle on a ring follow k n mod p
-    consecutively (one way round or the other)."""
+def ring_order_fraction(angles: np.ndarray, frequency: int, modulus: int) -> float:
+    """Of the neighbours around a ring (tokens n = 0..p-1 sorted by angle), the fraction
+    that are consecutive in k n mod p, in the ring's more common direction."""
     order = np.argsort(np.asarray(angles, dtype=float))
     position = (frequency * order) % modulus
     steps = np.diff(np.append(position, position[0])) % modulus
-    return bool(np.all(steps == 1) or np.all(steps == modulus - 1))
+    return float(max(np.mean(steps == 1), np.mean(steps == modulus - 1)))
+
+
+def ring_order_exact(angles: np.ndarray, frequency: int, modulus: int) -> bool:
+    """True when tokens sorted by their angle on a ring follow k n mod p consecutively
+    (one way round or the other)."""
+    return ring_order_fraction(angles, frequency, modulus) == 1.0
 
 
 def crossing_step(steps: np.ndarray, values: np.ndarray, *, falling: bool = True) -> float:
@@ -41,11 +47,14 @@ def frequencies_verdict(explained: float, n_frequencies: int, *, target: float, 
                    f"(needs >= {target} with <= {max_frequencies} frequencies)")
 
 
-def ring_verdict(orderings: dict[int, bool]) -> Verdict:
-    exact = [k for k, ok in orderings.items() if ok]
+def ring_verdict(orderings: dict[int, float]) -> Verdict:
+    """``orderings``: key frequency -> :func:`ring_order_fraction`; exact means 1 for each."""
+    exact = [k for k, share in orderings.items() if share == 1.0]
     passed = bool(orderings) and len(exact) == len(orderings)
-    return Verdict("ring ordering", passed, len(exact) / max(len(orderings), 1),
-                   f"tokens on the ring of frequency k follow k n mod p exactly for k in {exact} of {sorted(orderings)}")
+    worst = min(orderings.values()) if orderings else float("nan")
+    return Verdict("ring ordering", passed, worst,
+                   f"tokens on the ring of frequency k follow k n mod p exactly for k in {exact} of {sorted(orderings)}; "
+                   f"least ordered ring has {worst:.2f} of its neighbours consecutive (needs 1 for every key frequency)")
 
 
 def generalisation_verdict(test_accuracy: float, *, target: float = 0.99) -> Verdict:

@@ -9,7 +9,7 @@ import pytest
 from physlens.data.modular import modular_addition_table
 from physlens.errors import DataError, ParameterError
 from physlens.methods.modular_addition import ModularAdditionCircuit, frequency_shares
-from physlens.validate.modular import crossing_step, ring_order_exact
+from physlens.validate.modular import crossing_step, ring_order_exact, ring_order_fraction
 
 
 def test_frequency_shares_of_a_pure_fourier_logit():
@@ -28,6 +28,10 @@ def test_ring_order_known_answers():
     assert ring_order_exact(2 * np.pi * k * n / p % (2 * np.pi), k, p)
     assert ring_order_exact(-2 * np.pi * k * n / p % (2 * np.pi), k, p)
     assert not ring_order_exact(2 * np.pi * n / p, k, p)
+    swapped = (2 * np.pi * k * n / p) % (2 * np.pi)
+    first, second = np.argsort(swapped)[:2]
+    swapped[[first, second]] = swapped[[second, first]]  # two ring neighbours exchanged: 3 of 7 links broken
+    assert ring_order_fraction(swapped, k, p) == pytest.approx(4 / 7)
 
 
 def test_crossing_step_halfway_on_log_scale():
