@@ -10,8 +10,8 @@ relative to the pt-weighted axis, zero-padded. With theta_ij = dR_ij^beta (beta 
 
 so the one-edge graph is the normalised jet mass squared, m^2 / pt^2 in the collinear
 limit, and the triangle is sensitive to three-prong structure. The label is signal with
-probability sigmoid(sum_g w_g (log EFP_g - median) / std): the class difference lies in
-the named graphs only.
+probability sigmoid(steepness * standardised sum_g power_g log EFP_g): the class
+difference lies in the named graphs only.
 """
 
 from __future__ import annotations
@@ -54,16 +54,21 @@ def efp_formula(edges, beta: float = BETA) -> sympy.Expr:
     return sympy.Sum(body, *[(index[v], 1, M) for v in vertices])
 
 
-def efp_jets(n_jets: int = 3000, *, graphs=(MASS_GRAPH,), steepness: float = 2.5,
+def efp_jets(n_jets: int = 3000, *, graphs=(MASS_GRAPH,), powers=None, steepness: float = 2.5,
              rng: np.random.Generator | None = None) -> Dataset:
     """Constituent-level jets labelled through the EFPs of ``graphs`` (edge lists of at
-    most 3 vertices); equal weights, ``steepness`` sets how sharply the label follows them."""
+    most 3 vertices): the label follows the standardised log of prod_g EFP_g^power_g
+    (``powers`` default all 1; (-2, 1) on (mass, triangle) is C2 = e3 / e2^2, the classic
+    two-prong discriminant), ``steepness`` sets how sharply."""
     if isinstance(n_jets, bool) or not isinstance(n_jets, (int, np.integer)) or n_jets < 20:
         raise ParameterError(f"parameter n_jets={n_jets!r} is invalid; expected an integer >= 20")
     if not graphs or any(len({v for e in g for v in e}) > 3 or not g for g in graphs):
         raise ParameterError(f"parameter graphs={graphs!r} is invalid; expected edge lists of graphs with 2 or 3 vertices")
     if not (isinstance(steepness, (int, float)) and np.isfinite(steepness) and steepness > 0):
         raise ParameterError(f"parameter steepness={steepness!r} is invalid; expected a number > 0")
+    powers = tuple(powers) if powers is not None else (1.0,) * len(graphs)
+    if len(powers) != len(graphs) or not all(isinstance(w, (int, float)) and np.isfinite(w) and w != 0 for w in powers):
+        raise ParameterError(f"parameter powers={powers!r} is invalid; expected one non-zero number per graph")
     rng = rng if rng is not None else np.random.default_rng(0)
     n, per_prong, n_soft = int(n_jets), 5, MAX_CONSTITUENTS - 15
     n_prongs = rng.integers(1, 4, n)
@@ -89,7 +94,8 @@ def efp_jets(n_jets: int = 3000, *, graphs=(MASS_GRAPH,), steepness: float = 2.5
     position[z == 0] = 0.0
     eta, phi = position[:, :, 0], position[:, :, 1]
     observables = [np.log(efp_value(g, z, eta, phi)) for g in graphs]
-    logit = steepness * sum((o - np.median(o)) / o.std() for o in observables) / np.sqrt(len(graphs))
+    combined = sum(w * o for w, o in zip(powers, observables))
+    logit = steepness * (combined - np.median(combined)) / combined.std()
     label = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(float)
     names = [f"efp_{i}" for i in range(len(graphs))]
     arrays = {"constituents": np.stack([z, eta, phi], axis=2), "label": label, **{k: np.exp(o) for k, o in zip(names, observables)}}
@@ -99,7 +105,8 @@ def efp_jets(n_jets: int = 3000, *, graphs=(MASS_GRAPH,), steepness: float = 2.5
         *[Variable(k, "", "parameter", f"the generating EFP of graph {list(g)} (beta = {BETA:g})") for k, g in zip(names, graphs)],
     )
     truth = Truth(equations={k: efp_formula(g) for k, g in zip(names, graphs)},
-                  parameters={"graphs": [[list(e) for e in g] for g in graphs], "beta": BETA, "steepness": float(steepness)},
-                  notes="label ~ Bernoulli(sigmoid(steepness * sum of standardised log EFPs of the generating graphs / sqrt(#graphs)))")
+                  parameters={"graphs": [[list(e) for e in g] for g in graphs], "powers": [float(w) for w in powers], "beta": BETA,
+                              "steepness": float(steepness)},
+                  notes="label ~ Bernoulli(sigmoid(steepness * standardised sum_g power_g log EFP_g))")
     return Dataset(arrays, variables, truth, provenance={"simulator": "efp_jets", "n_jets": n, "graphs": [list(map(list, g)) for g in graphs]},
                    name="efp_jets", kind="constituent_jets")

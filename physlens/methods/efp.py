@@ -102,7 +102,11 @@ class EFPDecisionOrdering(Method):
     network_ : EnergyFlowNetwork
         The trained tagger (flattened constituents -> logit).
     graphs_ : list
-        Edge lists of the chosen EFP graphs, in the order chosen.
+        Edge lists of the chosen EFP graphs, in the order chosen: the fewest reaching the target.
+    ranking_ : list
+        The greedy ranking continued to ``max_efps`` graphs (``graphs_`` is its prefix).
+    ranking_ordering_ : list of float
+        DO after each graph of the ranking.
     formulas_ : list of sympy.Expr
         Their sums over constituents.
     ordering_ : list of float
@@ -207,26 +211,34 @@ class EFPDecisionOrdering(Method):
         return self
 
     def _select(self, features, graphs, logit, y, train, test, rng) -> None:
-        """Greedy search: add the EFP that most raises the held-out DO of a linear model of the log EFPs."""
+        """Greedy search: add the EFP that most raises the held-out DO of a linear model of
+        the log EFPs; ranked up to ``max_efps``, the chosen set is the shortest prefix
+        reaching ``ordering_target``."""
         seed = int(rng.integers(2**32))
-        chosen: list[int] = []
-        self.ordering_ = []
-        while len(chosen) < self.max_efps and (not self.ordering_ or self.ordering_[-1] < self.ordering_target):
+        ranked: list[int] = []
+        orderings, coefficients = [], []
+        while len(ranked) < min(self.max_efps, features.shape[1]):
             best = (-1.0, None, None)
             for j in range(features.shape[1]):
-                if j in chosen:
+                if j in ranked:
                     continue
-                design = np.column_stack([np.ones(len(features)), features[:, chosen + [j]]])
-                coefficients = np.linalg.lstsq(design[train], logit[train], rcond=None)[0]
-                agreement = decision_ordering(design[test] @ coefficients, logit[test], y[test], rng=np.random.default_rng(seed))
+                design = np.column_stack([np.ones(len(features)), features[:, ranked + [j]]])
+                fitted = np.linalg.lstsq(design[train], logit[train], rcond=None)[0]
+                agreement = decision_ordering(design[test] @ fitted, logit[test], y[test], rng=np.random.default_rng(seed))
                 if agreement > best[0]:
-                    best = (agreement, j, coefficients)
-            chosen.append(best[1])
-            self.ordering_.append(best[0])
-            self.coefficients_ = best[2][1:]
+                    best = (agreement, j, fitted)
+            ranked.append(best[1])
+            orderings.append(best[0])
+            coefficients.append(best[2][1:])
         from physlens.data.efp_jets import efp_formula
 
-        self.graphs_ = [graphs[j] for j in chosen]
+        reached = [i for i, value in enumerate(orderings) if value >= self.ordering_target]
+        n_chosen = reached[0] + 1 if reached else len(ranked)
+        self.ranking_ = [graphs[j] for j in ranked]
+        self.ranking_ordering_ = orderings
+        self.graphs_ = self.ranking_[:n_chosen]
+        self.ordering_ = orderings[:n_chosen]
+        self.coefficients_ = coefficients[n_chosen - 1]
         self.formulas_ = [efp_formula(g) for g in self.graphs_]
 
     def _attribute(self, network, flat, train, test, rng) -> dict:
@@ -292,6 +304,7 @@ class EFPDecisionOrdering(Method):
                      f"with the tagger (held-out AUC {self.test_auc_:.3f})"),
             expressions={f"EFP_{i + 1}": f for i, f in enumerate(self.formulas_)},
             values={"graphs": [[list(e) for e in g] for g in self.graphs_], "decision_ordering": list(self.ordering_),
+                    "ranking": [[list(e) for e in g] for g in self.ranking_], "ranking_ordering": list(self.ranking_ordering_),
                     "test_auc": self.test_auc_, "attributions": self.attributions_},
             table=table,
             verdicts=verdicts,

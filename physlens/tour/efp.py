@@ -22,7 +22,7 @@ def run(quick: bool, seed: int) -> Section:
     model = EFPDecisionOrdering(steps=200 if quick else 600, max_degree=3 if quick else 5, n_explain=5 if quick else 20,
                                 random_state=seed).fit_dataset(jets)
     interpretation = model.interpret()
-    truth_checks = generating_graphs_verdicts(model.graphs_, jets.truth.parameters["graphs"])
+    truth_checks = generating_graphs_verdicts(model.ranking_, jets.truth.parameters["graphs"])
     interpretation.verdicts += against_truth(truth_checks)
     passed = interpretation.found and all(v.passed for v in truth_checks)
     text = (

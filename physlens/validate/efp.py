@@ -50,14 +50,16 @@ def tagger_verdict(auc: float, *, minimum: float = 0.6) -> Verdict:
                    f"held-out ROC AUC of the tagger {auc:.3f} (needs >= {minimum}: a tagger at chance has no decisions to map)")
 
 
-def generating_graphs_verdicts(chosen: list, truth: list) -> list[Verdict]:
-    """The first chosen graph is a generating one, and every generating graph is chosen."""
-    chosen_forms = [canonical_graph(g) for g in chosen]
+def generating_graphs_verdicts(ranking: list, truth: list) -> list[Verdict]:
+    """The first ranked graph is a generating one, and the generating graphs fill the
+    first len(truth) places of the ranking."""
+    ranked_forms = [canonical_graph(g) for g in ranking]
     truth_forms = {canonical_graph(g) for g in truth}
-    first = bool(chosen_forms) and chosen_forms[0] in truth_forms
-    found = [t for t in truth_forms if t in chosen_forms]
+    first = bool(ranked_forms) and ranked_forms[0] in truth_forms
+    leading = ranked_forms[:len(truth_forms)]
+    found = [t for t in truth_forms if t in leading]
     return [
-        Verdict("generating EFP ranked first", first, None, f"first chosen graph {chosen_forms[:1]}; generating {sorted(truth_forms)}"),
-        Verdict("generating EFPs chosen", len(found) == len(truth_forms), len(found) / len(truth_forms),
-                f"{len(found)} of {len(truth_forms)} generating graphs among the chosen {chosen_forms}"),
+        Verdict("generating EFP ranked first", first, None, f"first ranked graph {ranked_forms[:1]}; generating {sorted(truth_forms)}"),
+        Verdict("generating EFPs ranked on top", len(found) == len(truth_forms), len(found) / len(truth_forms),
+                f"{len(found)} of {len(truth_forms)} generating graphs among the first {len(truth_forms)} of the ranking {ranked_forms}"),
     ]

@@ -44,7 +44,7 @@ def test_mass_efp_ranked_first_and_orders_the_tagger(one_torch_thread):
     model = EFPDecisionOrdering(max_degree=3, steps=200, hidden=32, latent=8, n_explain=2, random_state=0).fit_dataset(jets)
     interpretation = model.interpret()
     assert model.test_auc_ > 0.8
-    first, chosen = generating_graphs_verdicts(model.graphs_, jets.truth.parameters["graphs"])
+    first, chosen = generating_graphs_verdicts(model.ranking_, jets.truth.parameters["graphs"])
     assert first.passed and chosen.passed
     assert model.ordering_[-1] >= 0.95 and len(model.graphs_) <= 3
     assert interpretation.found
