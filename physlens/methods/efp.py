@@ -24,6 +24,7 @@ from physlens.methods.base import (
     Method,
     Taxonomy,
     as_samples,
+    binary_labels,
     positive_int,
     positive_number,
     register,
@@ -164,12 +165,7 @@ class EFPDecisionOrdering(Method):
         empty = np.flatnonzero(np.count_nonzero(jets[:, :, 0], axis=1) < 2)
         if empty.size:
             raise DataError(f"{owner}: jet {int(empty[0])} has fewer than 2 constituents with z > 0")
-        y = as_samples(owner, "y", y, ndim=1, n_rows=jets.shape[0])
-        wrong = np.flatnonzero((y != 0) & (y != 1))
-        if wrong.size:
-            raise DataError(f"{owner}: label in row {int(wrong[0])} is {y[wrong[0]]!r}; labels must be 0 or 1")
-        if y.min() == y.max():
-            raise DataError(f"{owner}: every label is {int(y[0])}; both classes are needed")
+        y = binary_labels(owner, y, jets.shape[0])
         return jets, y
 
     def fit(self, constituents, y) -> "EFPDecisionOrdering":
