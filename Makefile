@@ -17,6 +17,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# energyflow's dependency wasserstein declares numpy<2 yet works with ours, so pip cannot resolve it: no deps
+	$(BIN)/python -m pip install --quiet --no-deps energyflow==1.4.0 wasserstein==1.1.0 wurlitzer==3.1.1
 	touch $(STAMP)
 
 run: $(STAMP)

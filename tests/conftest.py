@@ -37,7 +37,8 @@ def _springs_table():
 
 
 def _small_data(kind, name=None):
-    from physlens.data import conserved, fields, hamiltonian, invariants, jets, lagrangian, lattice, latent_systems, particles, spins, trajectories
+    from physlens.data import (conserved, efp_jets, fields, hamiltonian, invariants, jets, lagrangian, lattice, latent_systems,
+                               modular, particles, spins, trajectories)
 
     if name in ("hnn", "plain_dynamics_nn"):  # trajectories with their time derivatives
         return hamiltonian.hamiltonian_trajectories("mass_spring", 3, 20, rng=np.random.default_rng(0))
@@ -58,11 +59,15 @@ def _small_data(kind, name=None):
         "events": lambda: invariants.relativistic_events(30, 6, rng=np.random.default_rng(0)),
         "jets": lambda: jets.toy_jets(300, rng=np.random.default_rng(1)),
         "fields": lambda: fields.simulate_burgers(n_x=64, n_t=41, noise=0.01, rng=0),
+        "constituent_jets": lambda: efp_jets.efp_jets(60, rng=np.random.default_rng(1)),
+        "modular_arithmetic": lambda: modular.modular_addition_table(7),
     }[kind]()
 
 
 SMALL_SETTINGS = {  # hyperparameters per registered method: seconds, not minutes
     "attributions": dict(steps=40, hidden=(8,), n_explain=10, n_background=10, ig_steps=8, permutation_repeats=2),
+    "efp_decision_ordering": dict(steps=20, latent=4, hidden=8, max_degree=2, n_explain=2),
+    "modular_addition": dict(steps=20, embedding_dim=8, hidden=16, log_every=10),
     "beta-vae": dict(epochs=2, hidden=16, batch_size=64, symbolic_budget=0),
     "scinet": dict(epochs=2, hidden=16, batch_size=64, symbolic_budget=0),
     "dynamics": dict(n_models=5),

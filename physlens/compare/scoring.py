@@ -142,6 +142,10 @@ def score_invariant(method, interpretation: Interpretation, dataset) -> list[Ver
 def score_attribution(method, interpretation: Interpretation, dataset) -> list[Verdict]:
     from physlens.validate.attribution import ranks_first
 
+    if dataset.truth is not None and "graphs" in dataset.truth.parameters and "ranking" in interpretation.values:
+        from physlens.validate.efp import generating_graphs_verdicts
+
+        return generating_graphs_verdicts(interpretation.values["ranking"], dataset.truth.parameters["graphs"])
     expected = dataset.truth.parameters.get("observable") if dataset.truth is not None else None
     if expected is None or interpretation.table is None:
         return _not_scored("the dataset names no informative observable")

@@ -121,6 +121,18 @@ def _toy_jets(quick: bool, seed: int):
     return toy_jets(2000 if quick else 10_000, rng=np.random.default_rng(seed))
 
 
+def _efp_jets(quick: bool, seed: int):
+    from physlens.data.efp_jets import efp_jets
+
+    return efp_jets(400 if quick else 3000, rng=np.random.default_rng(seed))
+
+
+def _modular_addition(quick: bool, seed: int):
+    from physlens.data.modular import modular_addition_table
+
+    return modular_addition_table(59)
+
+
 SUITE: dict[str, SuiteDataset] = {
     d.name: d
     for d in (
@@ -139,6 +151,8 @@ SUITE: dict[str, SuiteDataset] = {
         SuiteDataset("similar-matrices", "events", "3x3 matrices under similarity transforms S A S^-1; truth: trace, sum of principal minors, determinant",
                      _similar_matrices, in_quick=False),
         SuiteDataset("toy-jets", "jets", "toy two-prong jets labelled by a mass window; truth: the mass is the only informative observable", _toy_jets),
+        SuiteDataset("efp-jets", "constituent_jets", "constituent jets labelled through the one-edge EFP (normalised mass); truth: that graph", _efp_jets),
+        SuiteDataset("modular-addition", "modular_arithmetic", "the table of (a + b) mod 59; truth: the rule and the modulus", _modular_addition, in_quick=False),
     )
 }
 
@@ -166,6 +180,8 @@ SETTINGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
                            {"steps": 3000, "learning_rate": 5e-3, "batch_events": 96}),
     "attributions": ({"steps": 400, "hidden": (32, 32), "n_explain": 40, "n_background": 40, "permutation_repeats": 3},
                      {"steps": 1500, "n_explain": 300, "n_background": 100}),
+    "efp_decision_ordering": ({"steps": 200, "max_degree": 3, "n_explain": 5}, {}),
+    "modular_addition": ({"steps": 800}, {}),
 }
 
 

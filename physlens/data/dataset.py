@@ -19,7 +19,8 @@ from physlens.units import Dimension, parse_unit
 
 ROLES = ("input", "target", "time", "state", "trajectory", "label", "parameter")
 # What a dataset holds; methods declare which kind they consume (see methods.base).
-KINDS = ("table", "trajectories", "configurations", "spin_samples", "particles", "series", "events", "jets", "fields")
+KINDS = ("table", "trajectories", "configurations", "spin_samples", "particles", "series", "events", "jets", "fields",
+         "constituent_jets", "modular_arithmetic")
 
 
 @dataclass(frozen=True)

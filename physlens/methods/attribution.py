@@ -29,6 +29,7 @@ from physlens.methods.base import (
     Method,
     Taxonomy,
     as_samples,
+    binary_labels,
     column_names,
     optional,
     positive_int,
@@ -147,12 +148,7 @@ class ClassifierAttributions(Method):
         X = as_samples(owner, "X", X)
         if X.shape[1] < 2:
             raise DataError(f"{owner}: X must have at least 2 feature columns, got shape {X.shape}")
-        y = as_samples(owner, "y", y, ndim=1, n_rows=X.shape[0])
-        wrong = np.flatnonzero((y != 0) & (y != 1))
-        if wrong.size:
-            raise DataError(f"{owner}: label in row {int(wrong[0])} is {y[wrong[0]]!r}; labels must be 0 or 1")
-        if y.min() == y.max():
-            raise DataError(f"{owner}: every label is {int(y[0])}; both classes are needed")
+        y = binary_labels(owner, y, X.shape[0])
         if X.shape[0] < 50:
             raise DataError(f"{owner}: {X.shape[0]} rows; at least 50 are needed")
         names = column_names(owner, names, X.shape[1])

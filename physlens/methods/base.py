@@ -286,6 +286,17 @@ def column_names(owner: str, names: Any, n_columns: int) -> list[str]:
     return names
 
 
+def binary_labels(owner: str, y: Any, n_rows: int) -> np.ndarray:
+    """Class labels for ``n_rows`` samples: each 0 or 1, both classes present."""
+    y = as_samples(owner, "y", y, ndim=1, n_rows=n_rows)
+    wrong = np.flatnonzero((y != 0) & (y != 1))
+    if wrong.size:
+        raise DataError(f"{owner}: label in row {int(wrong[0])} is {y[wrong[0]]!r}; labels must be 0 or 1")
+    if y.min() == y.max():
+        raise DataError(f"{owner}: every label is {int(y[0])}; both classes are needed")
+    return y
+
+
 def check_finite_values(owner: str, label: str, array: np.ndarray, names: list[str] | None = None) -> None:
     """Raise a DataError at the first NaN or infinity of a (samples, ...) array, naming the
     row and column as the array is indexed (from 0) and, given names, the column's name.
