@@ -91,11 +91,13 @@ def dynamics(
     with activity(f"finding the governing equations (bootstrap ensemble of {method.n_models} fits)"):
         method.fit_dataset(dataset, inputs=inputs)
     interpretation = method.interpret()
-    from physlens.report.equations import expression_text
+    from physlens.report.equations import equation_text
 
     # the best candidate is shown even when found=false, marked not trusted (as discover does)
     equations = dict(interpretation.values["candidate"])
-    readable = {s: expression_text(e) for s, e in method.equations_.items()}  # the digits the data support
+    # the digits the data support (each coefficient's bootstrap uncertainty)
+    readable = {s: equation_text(s, e, kind="dynamics", uncertainty=interpretation.values["uncertainty"])
+                for s, e in method.equations_.items()}
     if json_output:
         print_json({
             "found": interpretation.found,
@@ -120,8 +122,8 @@ def dynamics(
         if interpretation.found or interpretation.values["n_terms"]:
             out.print("[bold]Governing equations[/]" if interpretation.found else
                       "[bold red]No trustworthy dynamics found.[/] Best candidate, not trusted:")
-            for s, text in readable.items():
-                out.print(f"  d{s}/d{method.time_name_} = {text}")
+            for text in readable.values():
+                out.print(f"  {text}", markup=False)
             units_table = interpretation.values.get("coefficient_units")
             if units_table:
                 out.print("[bold]Coefficient units (SI base)[/]")

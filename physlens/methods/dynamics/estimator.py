@@ -27,8 +27,11 @@ from physlens.methods.dynamics.derivatives import CLEAN_NOISE_RATIO, DERIVATIVES
 from physlens.methods.dynamics.libraries import TermLibrary
 from physlens.methods.dynamics.refit import output_error_refit
 from physlens.methods.dynamics.resolution import error_floors
-from physlens.methods.dynamics.selection import ensemble_inclusion, pareto_thresholds
+from physlens.methods.dynamics.selection import coefficient_spread, ensemble_inclusion, pareto_thresholds
 from physlens.validate.verdict import all_blocking_passed
+
+
+UNCERTAINTY_RESAMPLES = 50  # block-bootstrap refits behind each coefficient's uncertainty
 
 
 @register("dynamics")
@@ -119,6 +122,9 @@ class SparseDynamics(Method):
         Fraction of the ensemble models that chose each term, among those offered it.
     coef_ : ndarray of shape (n_states, n_terms)
         Coefficients of ``library_`` in each equation (0: term not kept).
+    coef_std_ : ndarray of shape (n_states, n_terms)
+        Standard deviation of each kept coefficient over block-bootstrap resamples of the
+        rows, refitted on the final support (0 for terms not kept); it sets the printed digits.
     refined_ : bool
         Whether the coefficients come from the output-error refit.
     equations_ : dict of str to sympy.Expr
@@ -331,6 +337,9 @@ class SparseDynamics(Method):
             from physlens.methods.dynamics.extrapolation import extrapolation_verdict
 
             self.verdicts_.append(extrapolation_verdict(train, noise, self._library.evaluate, self.coef_ != 0))
+        # what the data leave uncertain in each kept coefficient (its printed digits)
+        spread = coefficient_spread(G, B, self.coef_ != 0, UNCERTAINTY_RESAMPLES, rng)
+        self.coef_std_ = spread * target_scale[:, None] / feature_scale[None, :]
         return self
 
     def _offer_library(self, chosen, variables: list[str]) -> None:
@@ -413,7 +422,9 @@ class SparseDynamics(Method):
                   # the best candidate is always shown; trusted only when found
                   "candidate": {s: sympy.sstr(e) for s, e in self.equations_.items()} if n_kept else {},
                   "trusted": bool(found),
-                  "failing_verdicts": [v.to_dict() for v in failing]}
+                  "failing_verdicts": [v.to_dict() for v in failing],
+                  "uncertainty": {s: {sympy.sstr(t): float(self.coef_std_[i, j]) for j, t in enumerate(self.library_)
+                                      if self.coef_[i, j] != 0} for i, s in enumerate(self.state_names_)}}
         if self.units_given_:
             values["coefficient_units"] = self.coefficient_units()
         return Interpretation(

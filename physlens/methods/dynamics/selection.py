@@ -136,6 +136,25 @@ def ensemble_inclusion(G: np.ndarray, B: np.ndarray, thresholds: Sequence[float]
     return np.divide(selected, available, out=np.zeros_like(selected), where=available > 0)
 
 
+def coefficient_spread(G: np.ndarray, B: np.ndarray, kept: np.ndarray, n_resamples: int,
+                       rng: np.random.Generator) -> np.ndarray:
+    """(equations, terms) standard deviation of each kept coefficient over block-bootstrap
+    resamples of the rows, refitted by least squares on the final support: the
+    uncertainty the data leave on it (rows within a block are correlated, so blocks are
+    drawn whole, as in :func:`ensemble_inclusion`)."""
+    n_rows = G.shape[0]
+    block_of = np.arange(n_rows) // BLOCK_ROWS
+    block_rows = [np.flatnonzero(block_of == k) for k in range(int(block_of[-1]) + 1)]
+    draws = np.zeros((n_resamples,) + kept.shape)
+    for r in range(n_resamples):
+        rows = np.concatenate([block_rows[k] for k in rng.integers(0, len(block_rows), len(block_rows))])
+        for i in range(kept.shape[0]):
+            support = np.flatnonzero(kept[i])
+            if support.size:
+                draws[r, i, support] = np.linalg.lstsq(G[np.ix_(rows, support)], B[rows, i], rcond=None)[0]
+    return np.where(kept, draws.std(axis=0, ddof=1), 0.0)
+
+
 def backward_path(R: np.ndarray, b: np.ndarray) -> list[tuple]:
     """Supports from greedy backward elimination: drop, one at a time, the term whose
     removal raises the least-squares residual least."""
