@@ -43,8 +43,10 @@ def format_number(value: float, uncertainty: float | None = None, *, significant
         last_place = exponent - kept + 1
         rounded = round(value, -last_place)
         if rounded == 0:
-            return f"{0:.{max(-last_place, 0)}f}"
-        significant = max(math.floor(math.log10(abs(rounded))) - last_place + 1, 1)
+            return "0"
+        # never more digits than the uncertainty supports, nor more than ``significant``
+        # (a bootstrap spread on clean data misses the derivative's own bias)
+        significant = min(max(math.floor(math.log10(abs(rounded))) - last_place + 1, 1), significant)
         value = rounded
     if value == 0:
         return "0"
@@ -116,11 +118,13 @@ def rounded(expression: sympy.Expr, uncertainty: Mapping[str, float] | None = No
     for term in terms:
         coefficient, monomial = term.as_coeff_Mul()
         sigma = uncertainty.get(sympy.sstr(monomial))
-        if isinstance(coefficient, sympy.Float) and sigma is not None:
+        if isinstance(coefficient, sympy.Float) and coefficient == 0:
+            replacements[term] = sympy.Integer(0)  # a fitted zero is no term
+        elif isinstance(coefficient, sympy.Float) and sigma is not None:
             replacements[term] = _number_symbol(float(coefficient), sigma, significant) * monomial
     if replacements:
         expression = sympy.Add(*(replacements.get(t, t) for t in terms))
-    floats = {f: _number_symbol(float(f), None, significant) for f in expression.atoms(sympy.Float)}
+    floats = {f: _number_symbol(float(f), None, significant) if f != 0 else sympy.Integer(0) for f in expression.atoms(sympy.Float)}
     return expression.xreplace(floats) if floats else expression
 
 

@@ -259,6 +259,8 @@ def choose(screened: Sequence[Screened]) -> tuple[Screened, "object"]:
         elif s not in screened_fair:
             reason = (f"drive rejected: error {s.cv_error:.3g} is not {DRIVE_GAIN:.0%} below the best library without "
                       f"one ({autonomous:.3g})")
+        elif not np.isfinite(s.cv_error):
+            reason = f"not a candidate: {s.n_rows} equations for {len(s.terms)} terms"
         elif s.cv_error > limit:
             reason = f"rejected by the data: cross-validated error {s.cv_error / max(best, 1e-300):.2f} x the best"
         else:
@@ -333,6 +335,8 @@ def select_library(*, states: Sequence[str], inputs: Sequence[str], time: str, t
 
     def run(spec: LibrarySpec) -> Screened:
         terms, design, held_design, _ = build(spec)
+        if len(design.features) < len(terms) + 2:  # fewer equations than terms: not a candidate
+            return Screened(spec, terms, float("inf"), None, float("inf"), len(design.features), 0)
         return screen(spec, terms, design, held_design)
 
     def residual_of(spec: LibrarySpec) -> float:

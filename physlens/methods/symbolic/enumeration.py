@@ -120,8 +120,10 @@ def enumerate_expressions(
     sampled = np.column_stack([t.values[n:] for t in both])
     # a transformation whose values at the sample points are one point's outlier (z**-3
     # near z = 0) is fitted by any term sharing it: its fits say nothing, and crowd out
-    deviation = (sampled - sampled.mean(axis=0)) ** 2
-    informative = np.max(deviation, axis=0) < DOMINANT_POINT * np.sum(deviation, axis=0)
+    # (a transformation that overflows at realistic magnitudes, 1e-30 ** -3, is no use either)
+    with np.errstate(over="ignore", invalid="ignore"):
+        deviation = (sampled - sampled.mean(axis=0)) ** 2
+        informative = np.all(np.isfinite(deviation), axis=0) & (np.max(deviation, axis=0) < DOMINANT_POINT * np.sum(deviation, axis=0))
     informative[0] = True  # the target itself is always fitted
     transforms = [t for t, use in zip(transforms, informative) if use]
     sampled = sampled[:, informative]
