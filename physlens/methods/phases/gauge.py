@@ -1,6 +1,7 @@
 """A classifier of the Ising lattice gauge theory's ground states against its hot phase,
 read afterwards: the 2D Z2 gauge theory has no local order parameter (Elitzur's theorem:
-every link is ±1 with equal odds at any T), so what tells T = 0 from high T is the
+nothing that is not gauge invariant has an expectation; every link is ±1 with equal odds
+at any T), so what tells T = 0 from high T is the
 plaquette constraint, U_□ = +1 on every elementary square (Carrasquilla & Melko, "Machine
 learning phases of matter", Nat. Phys. 13, 431, 2017).
 
@@ -9,7 +10,7 @@ periodic padding: each output site sees the eight links of one 2x2 window, among
 four around plaquette (i, j). A nonlinearity follows before the lattice average, so the
 per-site feature can be the product of four links (a linear map averaged over the lattice
 sees only the mean link, which carries no information). The learned quantity is the
-lattice average of that feature, the network's output logit; it is read against the
+lattice average of that feature, the network's output; it is read against the
 plaquette energy -<U_□> and the mean link |m| of configurations the fit never saw.
 """
 
@@ -25,6 +26,7 @@ from physlens.methods.base import (
     SEED_RULE, Interpretation, Method, Taxonomy, as_samples, fraction, positive_int, positive_number, register, rng_from, seed_from,
 )
 from physlens.methods._torch import seeded_module, torch_generator, torch_threads
+from physlens.methods.phases.classifier import ClassifierPhases
 from physlens.validate.verdict import Verdict, all_blocking_passed
 
 # The issue 29 target: the learned quantity is the plaquette energy up to an affine map.
@@ -136,8 +138,8 @@ class GaugeClassifier(Method):
     label_temperatures_ : tuple of float
         (at or below: ground-state class, at or above: hot class).
     learned_quantity_ : ndarray
-        The network's output logit (the lattice average of its per-site feature), per
-        configuration.
+        The network's output (the lattice average of its per-site feature; > 0: ground-state
+        class), per configuration.
     plaquette_energy_ : ndarray
         -<U_□> per configuration (-1 in a ground state), what the learned quantity is read against.
     link_magnetization_ : ndarray
@@ -166,7 +168,7 @@ class GaugeClassifier(Method):
     parameter_rules = {
         **{name: (positive_int, "an integer >= 1") for name in ("channels", "hidden", "epochs", "batch_size")},
         "learning_rate": (positive_number, "a number > 0"),
-        "labelled_fraction": (lambda v: positive_number(v) and v < 0.5, "a number in (0, 0.5)"),
+        "labelled_fraction": ClassifierPhases.parameter_rules["labelled_fraction"],
         "validation_fraction": (fraction, "a number in (0, 1)"),
         "random_state": SEED_RULE,
     }
