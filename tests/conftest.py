@@ -46,6 +46,8 @@ def _small_data(kind, name=None):
         return lagrangian.lagrangian_trajectories("pendulum", 3, 20, rng=np.random.default_rng(0))
     if name == "ai_poincare":  # several orbits, so conserved quantities differ between them
         return conserved.conserved_trajectories("oscillator_1d", 4, 30, rng=np.random.default_rng(0))
+    if name == "gauge_classifier":  # Z2 gauge links from ground states (T = 0) to high T
+        return lattice.simulate_lattice("gauge", 4, np.linspace(0.0, 3.0, 4), samples_per_temperature=16, chains=4, thermalization=5, seed=7)
     if name == "neighbour_attention":  # agents: positions and velocities before and after a step
         return particles.simulate_agents(8, 6, radius=1.0, box=5.0, noise=0.05, seed=0)
     return {
@@ -86,6 +88,7 @@ SMALL_SETTINGS = {  # hyperparameters per registered method: seconds, not minute
     "phases-pca": dict(bootstrap=3),
     "phases-autoencoder": dict(epochs=2, bootstrap=3, max_training_samples=100),
     "phases-classifier": dict(epochs=2, bootstrap=3, max_training_samples=100),
+    "gauge_classifier": dict(epochs=2, channels=4, hidden=4),
     "siamese_invariants": dict(steps=30, hidden=(16,), batch_events=16),
     "library_invariants": dict(max_degree=2),
     "symbolic": dict(budget=60, evaluations=2000, n_threads=1),

@@ -16,7 +16,7 @@ def phase_methods() -> dict:
     (the registered name without its "phases-" prefix)."""
     from physlens.methods.base import available_methods
 
-    return {name.removeprefix("phases-"): cls for name, cls in available_methods().items() if cls.consumes == "configurations"}
+    return {name.removeprefix("phases-"): cls for name, cls in available_methods().items() if name.startswith("phases-")}
 
 
 def load_configurations(path: Path) -> tuple:

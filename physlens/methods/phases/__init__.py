@@ -20,11 +20,14 @@ that does not contain the transition gives no T_c, with the reason. The order of
 transition comes from the energy histogram (:mod:`.order`), the order parameter as a
 formula of spin observables from symbolic regression (:mod:`.closed_form`). Modules:
 :mod:`.encoding` (input checks, spin encoding), :mod:`.base` (what the estimators share),
-one module per estimator. Importing the package registers the three estimators.
+one module per estimator. Importing the package registers the three estimators, and
+:class:`GaugeClassifier` (:mod:`.gauge`): Z2 lattice gauge links, T = 0 against high T, read
+as the plaquette energy (no local order parameter, no T_c).
 """
 
 from physlens.methods.phases.autoencoder import AutoencoderPhases
 from physlens.methods.phases.classifier import ClassifierPhases
+from physlens.methods.phases.gauge import GaugeClassifier
 from physlens.methods.phases.pca import PCAPhases
 
-__all__ = ["AutoencoderPhases", "ClassifierPhases", "PCAPhases"]
+__all__ = ["AutoencoderPhases", "ClassifierPhases", "GaugeClassifier", "PCAPhases"]
