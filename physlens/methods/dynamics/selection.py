@@ -95,6 +95,15 @@ def _add_swaps(errors: dict[tuple, float], G: np.ndarray, b: np.ndarray, compres
             break
 
 
+def bootstrap_rows(n_rows: int, rng: np.random.Generator) -> np.ndarray:
+    """Row indices of one block-bootstrap resample: blocks of BLOCK_ROWS neighbouring rows
+    (correlated through the weak form's overlapping test functions) drawn whole, with
+    replacement, as many as there are."""
+    n_blocks = (n_rows - 1) // BLOCK_ROWS + 1
+    drawn = rng.integers(0, n_blocks, n_blocks)
+    return np.concatenate([np.arange(k * BLOCK_ROWS, min((k + 1) * BLOCK_ROWS, n_rows)) for k in drawn])
+
+
 def ensemble_inclusion(G: np.ndarray, B: np.ndarray, thresholds: Sequence[float], candidates: list | None,
                        n_models: int, library_drop: float, rng: np.random.Generator,
                        floors: Sequence[float] | None = None) -> np.ndarray:
@@ -108,12 +117,8 @@ def ensemble_inclusion(G: np.ndarray, B: np.ndarray, thresholds: Sequence[float]
     selected = np.zeros((n_eq, n_terms))
     available = np.zeros((n_eq, n_terms))
     n_drop = int(round(library_drop * n_terms))
-    block_of = np.arange(n_rows) // BLOCK_ROWS
-    n_blocks = int(block_of[-1]) + 1
-    block_rows = [np.flatnonzero(block_of == k) for k in range(n_blocks)]
     for _ in range(n_models):
-        drawn = rng.integers(0, n_blocks, n_blocks)
-        rows = np.concatenate([block_rows[k] for k in drawn])
+        rows = bootstrap_rows(n_rows, rng)
         out_of_bag = np.setdiff1d(np.arange(n_rows), rows)
         keep = np.ones(n_terms, bool)
         if n_drop:
@@ -142,12 +147,9 @@ def coefficient_spread(G: np.ndarray, B: np.ndarray, kept: np.ndarray, n_resampl
     resamples of the rows, refitted by least squares on the final support: the
     uncertainty the data leave on it (rows within a block are correlated, so blocks are
     drawn whole, as in :func:`ensemble_inclusion`)."""
-    n_rows = G.shape[0]
-    block_of = np.arange(n_rows) // BLOCK_ROWS
-    block_rows = [np.flatnonzero(block_of == k) for k in range(int(block_of[-1]) + 1)]
     draws = np.zeros((n_resamples,) + kept.shape)
     for r in range(n_resamples):
-        rows = np.concatenate([block_rows[k] for k in rng.integers(0, len(block_rows), len(block_rows))])
+        rows = bootstrap_rows(G.shape[0], rng)
         for i in range(kept.shape[0]):
             support = np.flatnonzero(kept[i])
             if support.size:
