@@ -66,6 +66,18 @@ def print_table(console, title: str, columns, rows, *, markdown: bool = False, r
     console.print(table)
 
 
+def print_inclusion(console, table, equation_names, *, markdown: bool = False) -> None:
+    """The bootstrap ensemble's inclusion table (dynamics and PDEs): one row per term any
+    model chose, kept terms in bold on a terminal; ``equation_names`` labels each row's
+    equation (d x/dt is "x", a PDE's u_t is "u_t")."""
+    rows = list(table.itertuples())
+    print_table(console, "Inclusion probability over the bootstrap ensemble (kept terms in bold)",
+                ["equation", "term", "coefficient", "inclusion", "kept"],
+                [[equation_names(row), row.term, f"{row.coefficient:.5g}", f"{row.inclusion:.0%}", "yes" if row.kept else "no"]
+                 for row in rows],
+                markdown=markdown, row_styles=["bold" if row.kept else "dim" for row in rows])
+
+
 def verdict_rows(verdicts) -> tuple[list[str], list[list]]:
     """Columns and rows of a verdict table: check, result (coloured on a terminal), score,
     role (blocking or informative, where verdicts carry it), reason."""

@@ -59,7 +59,7 @@ def dynamics(
 
       physlens dynamics driven.csv --time t --trajectory run --input force
     """
-    from physlens.cli._common import activity, parse_unit_options, print_json, print_table, print_verdicts
+    from physlens.cli._common import activity, parse_unit_options, print_inclusion, print_json, print_table, print_verdicts
     from physlens.data.loaders import merge_units, read_columns
     from physlens.data.trajectories import trajectory_dataset
     from physlens.errors import DataError
@@ -134,11 +134,7 @@ def dynamics(
                 out.print("[red]no trustworthy dynamics found[/]")
             for reason in interpretation.reasons:
                 out.print(f"  - {reason}")
-        inclusion = list(interpretation.table.itertuples())
-        print_table(out, "Inclusion probability over the bootstrap ensemble (kept terms in bold)",
-                    ["equation", "term", "coefficient", "inclusion", "kept"],
-                    [[row.state, row.term, f"{row.coefficient:.5g}", f"{row.inclusion:.0%}", "yes" if row.kept else "no"] for row in inclusion],
-                    markdown=markdown, row_styles=["bold" if row.kept else "dim" for row in inclusion])
+        print_inclusion(out, interpretation.table, lambda row: row.state, markdown=markdown)
         choices = interpretation.values["library_choice"]
 
         def r2_text(row) -> str:

@@ -41,7 +41,7 @@ def pde(
 
       physlens pde reaction.npz --degree 3 --order 2 --json
     """
-    from physlens.cli._common import activity, print_json, print_table, print_verdicts
+    from physlens.cli._common import activity, print_inclusion, print_json, print_verdicts
     from physlens.data.fields import load_fields
     from physlens.methods.pde import SparsePDE
 
@@ -89,12 +89,7 @@ def pde(
             console.print("[bold]Coefficient units (SI base)[/]")
             for f, terms in units_table.items():
                 console.print(f"  {f}_t: " + "; ".join(f"{t}: {u}" for t, u in terms.items()))
-        inclusion = list(interpretation.table.itertuples())
-        print_table(console, "Inclusion probability over the bootstrap ensemble (kept terms in bold)",
-                    ["equation", "term", "coefficient", "inclusion", "kept"],
-                    [[f"{row.field}_t", row.term, f"{row.coefficient:.5g}", f"{row.inclusion:.0%}", "yes" if row.kept else "no"]
-                     for row in inclusion],
-                    markdown=markdown, row_styles=["bold" if row.kept else "dim" for row in inclusion])
+        print_inclusion(console, interpretation.table, lambda row: f"{row.field}_t", markdown=markdown)
         console.print(interpretation.summary)
         print_verdicts(console, interpretation.verdicts, markdown=markdown)
     if not interpretation.found:
